@@ -1,0 +1,221 @@
+"""Build or update the index from a corpus directory, embedding only what changed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.articles import Article
+from index.chunking import chunk_text, embedding_input
+from index.dense import build_dense, save_dense
+from index.embedding import Embedder
+from index.errors import IndexCorruptError, VendorcheckError
+from index.ingest import load_corpus
+from index.lexical import LexicalIndex
+from index.store import (
+    ARTICLES,
+    DENSE,
+    EMBEDDINGS,
+    FORMAT_VERSION,
+    LEXICAL,
+    MANIFEST,
+    PASSAGES,
+    REBUILD_HINT,
+    Manifest,
+    build_lock,
+    collect_garbage,
+    current_generation,
+    monotonic,
+    new_generation_dir,
+    now_iso,
+    publish_generation,
+)
+
+CHUNKING = {"version": 1, "target_tokens": 128, "max_tokens": 200}
+
+
+@dataclass
+class BuildReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    embedded_passages: int = 0
+    articles: int = 0
+    passages: int = 0
+    seconds: float = 0.0
+    generation: str = ""
+
+    @property
+    def wrote_new_generation(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+def _previous(index_dir: Path, model_id: str, rebuild: bool) -> tuple[Path | None, Manifest | None]:
+    if rebuild:
+        return None, None
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None, None
+    manifest = Manifest.read(generation)
+    manifest.check_compatible(generation, model_id)
+    if manifest.data.get("chunking") != CHUNKING:
+        return None, None  # chunking changed: every article must be re-chunked
+    return generation, manifest
+
+
+def _chunk(article: Article, embedder: Embedder) -> list[tuple[int, int]]:
+    title_tokens = embedder.count_tokens([article.title])[0]
+    max_tokens = max(32, min(CHUNKING["max_tokens"], embedder.max_tokens - title_tokens - 4))
+    target = min(CHUNKING["target_tokens"], max_tokens)
+    spans = chunk_text(article.text, embedder.count_tokens, target, max_tokens)
+    return [(s.start, s.end) for s in spans]
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    model_id: str,
+    embedder_factory: Callable[[], Embedder],
+    rebuild: bool = False,
+    progress: bool = False,
+    batch_size: int = 32,
+) -> BuildReport:
+    """Bring the index in `index_dir` up to date with `corpus_dir`.
+
+    The embedder is created only if something needs embedding, so a no-op update never loads
+    the model.
+    """
+    started = monotonic()
+    report = BuildReport()
+    with build_lock(index_dir):
+        collect_garbage(index_dir)
+        corpus = load_corpus(corpus_dir)
+        report.skipped = corpus.skipped
+        prev_gen, prev_manifest = _previous(index_dir, model_id, rebuild)
+        old_hashes = prev_manifest.article_hashes if prev_manifest else {}
+        new_hashes = {a.id: a.content_hash() for a in corpus.articles}
+        report.added = sorted(aid for aid in new_hashes if aid not in old_hashes)
+        report.changed = sorted(
+            aid for aid, h in new_hashes.items() if aid in old_hashes and old_hashes[aid] != h
+        )
+        report.removed = sorted(aid for aid in old_hashes if aid not in new_hashes)
+        report.unchanged = len(new_hashes) - len(report.added) - len(report.changed)
+        report.articles = len(corpus.articles)
+        if prev_gen is not None and not report.wrote_new_generation:
+            report.passages = int(prev_manifest.data.get("counts", {}).get("passages", 0))
+            report.generation = prev_gen.name
+            report.seconds = monotonic() - started
+            return report
+        if not corpus.articles:
+            raise VendorcheckError(f"no readable articles in {corpus_dir}; nothing to index")
+
+        reused = _reusable_rows(prev_gen, prev_manifest) if prev_gen else {}
+        embedder: Embedder | None = None
+        rows: list[tuple[int, int, int]] = []
+        row_vectors: list[np.ndarray | None] = []
+        to_embed: list[str] = []
+        to_embed_rows: list[int] = []
+        article_meta: dict[str, dict] = {}
+        for article_idx, article in enumerate(corpus.articles):
+            first = len(rows)
+            old = reused.get(article.id)
+            if old is not None and old_hashes.get(article.id) == new_hashes[article.id]:
+                spans, vectors = old
+                for (start, end), vector in zip(spans, vectors, strict=True):
+                    rows.append((article_idx, start, end))
+                    row_vectors.append(vector)
+            else:
+                if embedder is None:
+                    embedder = embedder_factory()
+                for start, end in _chunk(article, embedder):
+                    to_embed_rows.append(len(rows))
+                    to_embed.append(embedding_input(article.title, article.text[start:end]))
+                    rows.append((article_idx, start, end))
+                    row_vectors.append(None)
+            article_meta[article.id] = {
+                "hash": new_hashes[article.id],
+                "first_passage": first,
+                "passages": len(rows) - first,
+            }
+        dim = embedder.dim if embedder else prev_manifest.dim  # type: ignore[union-attr]
+        vectors = np.zeros((len(rows), dim), dtype=np.float32)
+        for row, vector in enumerate(row_vectors):
+            if vector is not None:
+                vectors[row] = vector
+        if to_embed:
+            assert embedder is not None
+            vectors[to_embed_rows] = embedder.embed(
+                to_embed, batch_size=batch_size, progress=progress
+            )
+        report.embedded_passages = len(to_embed)
+        report.passages = len(rows)
+
+        tmp = new_generation_dir(index_dir)
+        try:
+            _write_generation(tmp, corpus.articles, rows, vectors, model_id, article_meta)
+            final = publish_generation(index_dir, tmp)
+        except BaseException:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        report.generation = final.name
+        collect_garbage(index_dir)
+    report.seconds = monotonic() - started
+    return report
+
+
+def _reusable_rows(
+    generation: Path, manifest: Manifest | None
+) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
+    """Per article id: its passage spans and vectors in the previous generation."""
+    if manifest is None:
+        return {}
+    try:
+        passages = np.load(generation / PASSAGES, allow_pickle=False)
+        vectors = np.load(generation / EMBEDDINGS, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{generation} is unreadable ({exc}); {REBUILD_HINT}") from None
+    reused = {}
+    for aid, meta in manifest.data.get("articles", {}).items():
+        first, count = int(meta["first_passage"]), int(meta["passages"])
+        spans = [(int(s), int(e)) for _, s, e in passages[first : first + count]]
+        reused[aid] = (spans, np.asarray(vectors[first : first + count]))
+    return reused
+
+
+def _write_generation(
+    directory: Path,
+    articles: list[Article],
+    rows: list[tuple[int, int, int]],
+    vectors: np.ndarray,
+    model_id: str,
+    article_meta: dict[str, dict],
+) -> None:
+    with open(directory / ARTICLES, "w", encoding="utf-8") as handle:
+        for article in articles:
+            handle.write(json.dumps(article.to_record(), ensure_ascii=False) + "\n")
+    passages = np.asarray(rows, dtype=np.int32).reshape(-1, 3)
+    np.save(directory / PASSAGES, passages)
+    np.save(directory / EMBEDDINGS, vectors)
+    dense, spec = build_dense(vectors)
+    save_dense(dense, directory / DENSE)
+    lexical_texts = [embedding_input(articles[a].title, articles[a].text[s:e]) for a, s, e in rows]
+    LexicalIndex.build(lexical_texts).save(directory / LEXICAL)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "model": model_id,
+        "dim": int(vectors.shape[1]),
+        "chunking": CHUNKING,
+        "dense": spec.to_dict(),
+        "created": now_iso(),
+        "counts": {"articles": len(articles), "passages": len(rows)},
+        "articles": article_meta,
+    }
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")

@@ -1,0 +1,55 @@
+"""Engine settings: read from the environment (and `.env`), overridable by CLI flags.
+
+Every variable is documented in `.env.example`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def load_env_file(path: str | os.PathLike[str] | None = None) -> None:
+    """Load `.env` (from the working directory upwards) without overriding real env vars."""
+    load_dotenv(dotenv_path=path, override=False)
+
+
+def _env_path(name: str, default: str) -> Path:
+    return Path(os.environ.get(name) or default).expanduser()
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    corpus_dir: Path = field(default_factory=lambda: Path("corpus"))
+    index_dir: Path = field(default_factory=lambda: Path(".vendorcheck/index"))
+    data_dir: Path = field(default_factory=lambda: Path(".vendorcheck"))
+    model: str = DEFAULT_MODEL
+    backend: str = "onnx"  # "onnx" (fast, no torch at query time) or "torch"
+    device: str = "cpu"
+    model_cache_dir: Path = field(default_factory=lambda: Path(".vendorcheck/models"))
+
+    @classmethod
+    def from_env(cls) -> EngineConfig:
+        data_dir = _env_path("VENDORCHECK_DATA_DIR", ".vendorcheck")
+        return cls(
+            corpus_dir=_env_path("VENDORCHECK_CORPUS_DIR", "corpus"),
+            index_dir=_env_path("VENDORCHECK_INDEX_DIR", str(data_dir / "index")),
+            data_dir=data_dir,
+            model=os.environ.get("VENDORCHECK_MODEL") or DEFAULT_MODEL,
+            backend=(os.environ.get("VENDORCHECK_BACKEND") or "onnx").lower(),
+            device=os.environ.get("VENDORCHECK_DEVICE") or "cpu",
+            model_cache_dir=_env_path("VENDORCHECK_MODEL_CACHE", str(data_dir / "models")),
+        )
+
+    def with_overrides(self, **overrides: object) -> EngineConfig:
+        """Apply CLI flags: only the ones the user actually gave (not None)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        for key in ("corpus_dir", "index_dir", "data_dir", "model_cache_dir"):
+            if key in given:
+                given[key] = Path(given[key]).expanduser()  # type: ignore[arg-type]
+        return replace(self, **given)  # type: ignore[arg-type]

@@ -1,0 +1,36 @@
+"""The engine's front door: build the index and open a retriever from an EngineConfig."""
+
+from __future__ import annotations
+
+from index.builder import BuildReport, build_index
+from index.config import EngineConfig
+from index.embedding import Embedder, load_embedder, model_id_for
+from index.retrieval import Retriever
+from index.store import open_index
+
+
+def make_embedder(config: EngineConfig, allow_export: bool = True) -> Embedder:
+    return load_embedder(
+        config.model,
+        backend=config.backend,
+        device=config.device,
+        cache_root=config.model_cache_dir,
+        allow_export=allow_export,
+    )
+
+
+def build(config: EngineConfig, rebuild: bool = False, progress: bool = False) -> BuildReport:
+    return build_index(
+        corpus_dir=config.corpus_dir,
+        index_dir=config.index_dir,
+        model_id=model_id_for(config.model),
+        embedder_factory=lambda: make_embedder(config),
+        rebuild=rebuild,
+        progress=progress,
+    )
+
+
+def open_retriever(config: EngineConfig, embedder: Embedder | None = None) -> Retriever:
+    """Load the index (checking it matches the configured model), then the embedder."""
+    stored = open_index(config.index_dir, model_id_for(config.model))
+    return Retriever(stored, embedder or make_embedder(config))

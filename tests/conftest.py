@@ -1,0 +1,83 @@
+"""Shared fixtures: the real model (ONNX export made once per machine), real indexes in temp dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The ONNX export is deterministic per model; keep it between runs (gitignored).
+MODEL_CACHE = Path(
+    os.environ.get("VENDORCHECK_TEST_MODEL_CACHE", REPO / ".vendorcheck" / "test-models")
+)
+
+from index.config import EngineConfig  # noqa: E402
+from index.embedding import load_embedder  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def model_cache() -> Path:
+    MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+    return MODEL_CACHE
+
+
+@pytest.fixture(scope="session")
+def embedder(model_cache: Path):
+    return load_embedder("all-MiniLM-L6-v2", backend="onnx", cache_root=model_cache)
+
+
+@pytest.fixture
+def fixture_corpus(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(FIXTURES / "corpus", target)
+    return target
+
+
+@pytest.fixture
+def config_for(tmp_path: Path, model_cache: Path):
+    def make(corpus_dir: Path, index_dir: Path | None = None) -> EngineConfig:
+        return EngineConfig(
+            corpus_dir=corpus_dir,
+            index_dir=index_dir or tmp_path / "index",
+            data_dir=tmp_path / "data",
+            model_cache_dir=model_cache,
+        )
+
+    return make
+
+
+def cli_env(config: EngineConfig, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "VENDORCHECK_CORPUS_DIR": str(config.corpus_dir),
+        "VENDORCHECK_INDEX_DIR": str(config.index_dir),
+        "VENDORCHECK_DATA_DIR": str(config.data_dir),
+        "VENDORCHECK_MODEL_CACHE": str(config.model_cache_dir),
+        "NO_COLOR": "1",
+    }
+    env.update(extra)
+    return env
+
+
+def run_cli(config: EngineConfig, *args: str, input: str | None = None, **extra: str):
+    """Run the real `vendorcheck` CLI in a subprocess; returns CompletedProcess (text)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=cli_env(config, **extra),
+        cwd=config.corpus_dir.parent,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
