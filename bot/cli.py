@@ -104,17 +104,22 @@ def cmd_ask(args: argparse.Namespace, config: EngineConfig) -> int:
 
 
 def cmd_add(args: argparse.Namespace, config: EngineConfig) -> int:
+    """Copy article files into the corpus and/or fetch article URLs, then index them."""
     from index.engine import build
     from index.errors import ArticleError
     from index.ingest import ARTICLE_SUFFIXES, load_article_file
+    from index.urls import is_url
 
+    urls = [name for name in args.paths if is_url(name)]
     config.corpus_dir.mkdir(parents=True, exist_ok=True)
     copied = 0
     for name in args.paths:
+        if is_url(name):
+            continue
         path = Path(name)
         if path.suffix.lower() not in ARTICLE_SUFFIXES:
             print(
-                f"skipped  {name}: not an article file ({', '.join(ARTICLE_SUFFIXES)})",
+                f"skipped  {name}: not an article file ({', '.join(ARTICLE_SUFFIXES)}) or URL",
                 file=sys.stderr,
             )
             continue
@@ -128,6 +133,10 @@ def cmd_add(args: argparse.Namespace, config: EngineConfig) -> int:
         shutil.copyfile(path, target)
         copied += 1
         print(f"{verb:<8} {name} -> {target}")
+    if urls:
+        from bot.fresh import add_urls_cli
+
+        return add_urls_cli(urls, config, alerts=not args.no_alerts, extra_ok=copied)
     if not copied:
         raise VendorcheckError("no article was added")
     report = build(config, progress=sys.stderr.isatty())
@@ -213,9 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser(
-        "add", parents=[common, corpus], help="copy article files into the corpus and index them"
+        "add",
+        parents=[common, corpus],
+        help="add article files or fetch article URLs into the corpus, and index them",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("--no-alerts", action="store_true", help="do not post watch alerts to Slack")
     p.set_defaults(handler=cmd_add)
 
     p = sub.add_parser("stats", parents=[common], help="what the index holds")
