@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.articles import Article
-from index.builder import BuildReport
+from index.builder import BuildReport, build_index
 from index.config import EngineConfig
+from index.embedding import Embedder, model_id_for
 from index.errors import VendorcheckError
 from index.extract import NoTextError, NotHtmlError, extract_article, to_markdown
 from index.feeds import STATE_FILE, FeedError, FeedSpec, FeedState, load_feeds, read_feed
@@ -90,9 +91,12 @@ def _is_transient(exc: FetchError) -> bool:
 class _Batch:
     """One add or sync run: the URL catalogue, the files written, the outcomes."""
 
-    def __init__(self, config: EngineConfig, limits: FetchLimits) -> None:
+    def __init__(
+        self, config: EngineConfig, limits: FetchLimits, embedder: Embedder | None = None
+    ) -> None:
         self.config = config
         self.limits = limits
+        self.embedder = embedder
         self.catalog = UrlCatalog(config.corpus_dir, config.index_dir)
         self.writer = CorpusWrite(config.corpus_dir)
 
@@ -131,10 +135,19 @@ class _Batch:
         return Outcome(url, status, article=saved, path=path, feed=feed)
 
     def index(self, progress: bool) -> BuildReport:
-        from index.engine import build
+        from index.engine import make_embedder
 
+        config, embedder = self.config, self.embedder
         try:
-            return build(self.config, progress=progress)
+            return build_index(
+                corpus_dir=config.corpus_dir,
+                index_dir=config.index_dir,
+                model_id=model_id_for(config.model),
+                embedder_factory=(lambda: embedder)
+                if embedder
+                else (lambda: make_embedder(config)),
+                progress=progress,
+            )
         except BaseException:
             self.writer.rollback()
             raise
@@ -162,11 +175,12 @@ def add_urls(
     urls: Iterable[str],
     limits: FetchLimits | None = None,
     progress: bool = False,
+    embedder: Embedder | None = None,
 ) -> RefreshReport:
     """Fetch each URL, save it in the corpus (updating a same-URL article), index the batch."""
     report = RefreshReport()
     with _LOCK:
-        batch = _Batch(config, limits or FetchLimits.from_env())
+        batch = _Batch(config, limits or FetchLimits.from_env(), embedder)
         for url in urls:
             report.outcomes.append(batch.add(url))
         _finish(batch, report, progress)
@@ -178,6 +192,7 @@ def sync_feeds(
     limits: FetchLimits | None = None,
     only: Sequence[str] = (),
     progress: bool = False,
+    embedder: Embedder | None = None,
 ) -> RefreshReport:
     """Read every feed in feeds.yml (conditionally), add new entries, index, remember them."""
     path = feeds_path(config)
@@ -194,7 +209,7 @@ def sync_feeds(
     report = RefreshReport()
     with _LOCK:
         state = FeedState(config.data_dir / STATE_FILE)
-        batch = _Batch(config, limits or FetchLimits.from_env())
+        batch = _Batch(config, limits or FetchLimits.from_env(), embedder)
         done: list[tuple[FeedSpec, list[str], bool, str | None, str | None]] = []
         for spec in specs:
             summary = FeedSummary(spec.label)
