@@ -22,7 +22,7 @@ from bot.alerts import post_alerts
 from index.config import EngineConfig
 from index.errors import VendorcheckError
 from index.fetch import FetchLimits
-from index.refresh import Outcome, RefreshReport, add_urls, sync_feeds
+from index.refresh import FeedSummary, Outcome, RefreshReport, add_urls, sync_feeds
 from index.watchlist import Watchlist, WatchlistError
 
 log = logging.getLogger("vendorcheck.fresh")
@@ -31,7 +31,7 @@ MAX_URLS_PER_ADD = 5
 _SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>", re.I)
 _BARE_URL = re.compile(r"(?<![<|])\bhttps?://[^\s<>|]+", re.I)
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.I)
-Handler = Callable[[Callable, dict, Callable], None]
+Handler = Callable[[Callable, dict, Callable], bool]  # False: not ours, answer it as a question
 
 
 def parse_admins(raw: str | None) -> frozenset[str]:
@@ -147,6 +147,10 @@ class Freshness:
         from index.store import open_index
 
         current = self.bot.asker
+        check = getattr(current, "check", None)
+        if callable(check):  # bot.live_index.LiveRetriever swaps itself
+            check()
+            return
         embedder = self._embedder()
         if embedder is None:
             log.warning("cannot reload the index: the bot's asker has no embedder")
@@ -225,28 +229,33 @@ class Freshness:
             **reply(f"Sorry, only vendorcheck admins can {what}.{who}"),
         )
 
-    def on_add(self, ack: Callable, body: dict, respond: Callable) -> None:
-        user = body.get("user_id") or ""
-        if user not in self.admins:
+    def _args(self, body: dict) -> str:
+        parts = (body.get("text") or "").strip().split(None, 1)
+        return parts[1] if len(parts) > 1 else ""
+
+    def on_add(self, ack: Callable, body: dict, respond: Callable) -> bool:
+        rest = self._args(body)
+        urls = urls_in(rest)
+        if rest and not urls:
+            return False  # "add kaspersky to the allow-list?" is a question, not a command
+        if (body.get("user_id") or "") not in self.admins:
             self._refuse(ack, "add articles")
-            return
-        text = (body.get("text") or "").split(None, 1)
-        urls = urls_in(text[1] if len(text) > 1 else "")
+            return True
         if not urls:
             ack(
                 response_type="ephemeral",
-                **reply("Usage: `/vendorcheck add <url>` (http or https)"),
+                **reply("Usage: `/vendorcheck add <url>` (an http or https article link)"),
             )
-            return
+            return True
         if len(urls) > MAX_URLS_PER_ADD:
             ack(
                 response_type="ephemeral",
                 **reply(f"Please add at most {MAX_URLS_PER_ADD} URLs at a time."),
             )
-            return
+            return True
         shown = ", ".join(_escape(u) for u in urls)
         ack(response_type="ephemeral", **reply(f":hourglass_flowing_sand: Fetching {shown}…"))
-        log.info("add from %s: %d url(s)", user, len(urls))
+        log.info("add from %s: %d url(s)", body.get("user_id"), len(urls))
 
         def work() -> None:
             try:
@@ -260,53 +269,46 @@ class Freshness:
             respond(response_type="ephemeral", replace_original=False, **reply("\n".join(lines)))
 
         self._worker.submit(work)
+        return True
 
-    def on_sync(self, ack: Callable, body: dict, respond: Callable) -> None:
+    def on_sync(self, ack: Callable, body: dict, respond: Callable) -> bool:
+        if self._args(body):
+            return False
         if (body.get("user_id") or "") not in self.admins:
             self._refuse(ack, "sync feeds")
-            return
+            return True
         ack(response_type="ephemeral", **reply(":hourglass_flowing_sand: Syncing the feeds…"))
 
         def work() -> None:
             try:
                 report = self.sync()
-                lines = [
-                    f"• {_escape(f.label)}: "
-                    + (
-                        _escape(f.error)
-                        if f.error
-                        else "not modified"
-                        if f.not_modified
-                        else f"{f.new_entries} new entr{'y' if f.new_entries == 1 else 'ies'}"
-                    )
-                    for f in report.feeds
-                ]
+                lines = [f"• {_escape(f.label)}: {_escape(feed_status(f))}" for f in report.feeds]
                 lines += [outcome_line(o) for o in report.outcomes if o.status != "filtered"]
                 text = "\n".join(lines) or "Nothing new."
             except VendorcheckError as exc:
                 text = f":warning: {_escape(str(exc))}"
+            except Exception:
+                log.exception("sync failed")
+                text = ":warning: The sync failed; see the bot's log."
             respond(response_type="ephemeral", replace_original=False, **reply(text))
 
         self._worker.submit(work)
+        return True
 
-    def _vendor_arg(self, body: dict) -> str:
-        parts = _plain(body.get("text") or "").split(None, 1)
-        return parts[1] if len(parts) > 1 else ""
-
-    def on_watch(self, ack: Callable, body: dict, respond: Callable) -> None:
+    def on_watch(self, ack: Callable, body: dict, respond: Callable) -> bool:
         channel, user = body.get("channel_id") or "", body.get("user_id") or ""
+        vendor = _plain(self._args(body))
         try:
-            vendor = self._vendor_arg(body)
             if not vendor:
                 raise WatchlistError("Usage: `/vendorcheck watch <vendor>`, e.g. `watch Kaspersky`")
             new = self.watchlist.watch(channel, vendor, user)
         except WatchlistError as exc:
-            ack(response_type="ephemeral", **reply(str(exc)))
-            return
+            ack(response_type="ephemeral", **reply(_escape(str(exc))))
+            return True
         name = _escape(" ".join(vendor.split()))
         if not new:
             ack(response_type="ephemeral", **reply(f"This channel already watches *{name}*."))
-            return
+            return True
         ack(
             response_type="in_channel",
             **reply(
@@ -314,27 +316,31 @@ class Freshness:
                 f"mention it will be posted here. (`/vendorcheck unwatch {name}` to stop.)"
             ),
         )
+        return True
 
-    def on_unwatch(self, ack: Callable, body: dict, respond: Callable) -> None:
+    def on_unwatch(self, ack: Callable, body: dict, respond: Callable) -> bool:
         channel, user = body.get("channel_id") or "", body.get("user_id") or ""
+        vendor = _plain(self._args(body))
         try:
-            vendor = self._vendor_arg(body)
             if not vendor:
                 raise WatchlistError("Usage: `/vendorcheck unwatch <vendor>`")
             gone = self.watchlist.unwatch(channel, vendor)
         except WatchlistError as exc:
-            ack(response_type="ephemeral", **reply(str(exc)))
-            return
+            ack(response_type="ephemeral", **reply(_escape(str(exc))))
+            return True
         name = _escape(" ".join(vendor.split()))
         if not gone:
             ack(response_type="ephemeral", **reply(f"This channel was not watching *{name}*."))
-            return
+            return True
         ack(
             response_type="in_channel",
             **reply(f"<@{user}> stopped this channel watching *{name}*."),
         )
+        return True
 
-    def on_watching(self, ack: Callable, body: dict, respond: Callable) -> None:
+    def on_watching(self, ack: Callable, body: dict, respond: Callable) -> bool:
+        if self._args(body):
+            return False
         channel = body.get("channel_id") or ""
         vendors = self.watchlist.watching(channel).get(channel, [])
         if not vendors:
@@ -342,6 +348,15 @@ class Freshness:
         else:
             text = "This channel watches: " + ", ".join(f"*{_escape(v)}*" for v in vendors)
         ack(response_type="ephemeral", **reply(text))
+        return True
+
+
+def feed_status(feed: FeedSummary) -> str:
+    if feed.error:
+        return feed.error
+    if feed.not_modified:
+        return "not modified"
+    return f"{feed.new_entries} new entr{'y' if feed.new_entries == 1 else 'ies'}"
 
 
 def attach(
