@@ -18,9 +18,11 @@ listed in `feeds.yml`, a link inside a feed) goes through `fetch()`:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import socket
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -178,6 +180,14 @@ def parse_fetchable(url: str) -> httpx.URL:
     return parsed
 
 
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """Certificate checks as httpx does them (certifi's CA bundle), built once per process."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def _status_error(status: int, url: str) -> HttpStatusError:
     if status in (404, 410):
         why = "the page was not found"
@@ -222,7 +232,9 @@ def fetch(
     request_headers = {"User-Agent": USER_AGENT, "Accept": accept, **(headers or {})}
     current = parse_fetchable(url)
     timeout = httpx.Timeout(limits.timeout)
-    with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout) as client:
+    with httpx.Client(
+        trust_env=False, follow_redirects=False, timeout=timeout, verify=_tls_context()
+    ) as client:
         for _hop in range(limits.max_redirects + 1):
             response_or_next = _one_hop(
                 client, current, request_headers, limits, resolve, address_policy, deadline

@@ -97,8 +97,15 @@ class _Batch:
         self.config = config
         self.limits = limits
         self.embedder = embedder
-        self.catalog = UrlCatalog(config.corpus_dir, config.index_dir)
+        self._catalog: UrlCatalog | None = None
         self.writer = CorpusWrite(config.corpus_dir)
+
+    @property
+    def catalog(self) -> UrlCatalog:
+        """Read on first use: a sync that finds nothing new never loads it."""
+        if self._catalog is None:
+            self._catalog = UrlCatalog(self.config.corpus_dir, self.config.index_dir)
+        return self._catalog
 
     def add(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,6 +21,8 @@ class Route:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     conditional: bool = False  # answer If-None-Match / If-Modified-Since with 304
+    delay: float = 0.0  # seconds to wait before answering (a slow site)
+    no_length: bool = False  # no Content-Length: the body ends when the connection closes
 
 
 @dataclass
@@ -80,9 +83,15 @@ class Site:
                     self.end_headers()
                     return
                 seen.status = route.status
+                if route.delay:
+                    time.sleep(route.delay)
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
-                self.send_header("Content-Length", str(len(route.body)))
+                if route.no_length:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                else:
+                    self.send_header("Content-Length", str(len(route.body)))
                 if route.conditional:
                     self.send_header("ETag", etag)
                     self.send_header("Last-Modified", LAST_MODIFIED)

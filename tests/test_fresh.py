@@ -19,7 +19,7 @@ from fresh_server import Site, article_html, atom, rss
 from index.config import EngineConfig
 from index.engine import build, open_retriever
 from index.feeds import FeedConfigError, load_feeds
-from index.fetch import FetchLimits, NetworkError, UrlRefusedError, fetch
+from index.fetch import FetchLimits, NetworkError, TooLargeError, UrlRefusedError, fetch
 from index.refresh import add_urls, sync_feeds
 from index.store import build_lock, current_generation
 from index.urls import normalize_url
@@ -218,6 +218,16 @@ def test_fetch_problems_give_one_clear_message_and_add_nothing(site, config, pat
     assert report.build is None
     assert _web_files(config) == []
     assert current_generation(config.index_dir) == generation
+
+
+def test_size_limit_holds_without_content_length_and_slow_sites_time_out(site):
+    site.add("/stream.html", b"<p>" + b"x" * 3_000_000 + b"</p>", no_length=True)
+    limits = FetchLimits(allow_private=True, timeout=5, max_bytes=1024 * 1024)
+    with pytest.raises(TooLargeError, match="larger than the 1 MB limit"):
+        fetch(site.url("/stream.html"), limits)
+    site.add("/slow.html", article_html("Slow", VELKOR), delay=3)
+    with pytest.raises(NetworkError, match="timed out after 1 s"):
+        fetch(site.url("/slow.html"), FetchLimits(allow_private=True, timeout=1))
 
 
 def test_network_error_is_one_line(config):
