@@ -177,7 +177,7 @@ class Freshness:
         return report
 
     def sync(self) -> RefreshReport:
-        report = sync_feeds(self.config, self.limits, embedder=self._embedder())
+        report = sync_feeds(self.config, self.limits, embedder=self._embedder(), cancel=self._stop)
         self.after(report)
         added = len(report.new_articles)
         log.info("feed sync: %d feed(s), %d new article(s)", len(report.feeds), added)

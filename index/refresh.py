@@ -200,8 +200,13 @@ def sync_feeds(
     only: Sequence[str] = (),
     progress: bool = False,
     embedder: Embedder | None = None,
+    cancel: threading.Event | None = None,
 ) -> RefreshReport:
-    """Read every feed in feeds.yml (conditionally), add new entries, index, remember them."""
+    """Read every feed in feeds.yml (conditionally), add new entries, index, remember them.
+
+    When `cancel` is set (the server is stopping), no further entries are fetched; what was
+    fetched is indexed and the rest is left for the next sync.
+    """
     path = feeds_path(config)
     specs = load_feeds(path)
     if only:
@@ -233,6 +238,9 @@ def sync_feeds(
             handled: list[str] = []
             retry = False
             for entry in read.entries:
+                if cancel is not None and cancel.is_set():
+                    retry = True
+                    break
                 preview = f"{entry.title}\n{entry.summary}"
                 filters = spec.filters
                 if filters and any(find_mention(preview, term) for term in filters):

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from index.articles import Article
+from index.errors import VendorcheckError
 from index.ingest import article_id_for, load_article_file, slugify
 from index.store import ARTICLES, current_generation, fsync_dir
 from index.urls import normalize_url, url_key
@@ -42,7 +43,9 @@ class UrlCatalog:
         self._by_url: dict[str, str] = {}
         try:
             generation = current_generation(index_dir)
-        except Exception:  # a corrupt index only loses duplicate detection for hand-made files
+        except (
+            VendorcheckError
+        ):  # a corrupt index only loses duplicate detection for hand-made files
             generation = None
         if generation is None:
             return
@@ -77,7 +80,7 @@ def is_fetched_file(corpus_dir: Path, path: Path) -> bool:
 def read_article(path: Path, corpus_dir: Path) -> Article | None:
     try:
         articles = load_article_file(path, corpus_dir)
-    except Exception:
+    except (VendorcheckError, OSError):
         return None
     return articles[0] if len(articles) == 1 else None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -404,6 +405,17 @@ def test_a_changed_feed_only_fetches_its_new_entries(site, config):
     assert [o.status for o in report.outcomes] == ["added"]
     assert len(site.hits("/feeds/brinmark.html")) == 1
     assert len(site.hits("/feeds/quellar.html")) == 1
+
+
+def test_a_cancelled_sync_leaves_the_rest_for_next_time(site, config):
+    _publish_feeds(site, ["brinmark", "quellar"], [])
+    _write_feeds(config, site)
+    stop = threading.Event()
+    stop.set()  # the server is shutting down
+    cancelled = sync_feeds(config, LOOPBACK, cancel=stop)
+    assert cancelled.outcomes == [] and _web_files(config) == []
+    report = sync_feeds(config, LOOPBACK)
+    assert sorted(o.status for o in report.outcomes) == ["added", "added"]
 
 
 def test_feed_filters_keep_only_matching_entries(site, config):
