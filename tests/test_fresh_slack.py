@@ -5,15 +5,20 @@ website. Loopback is fetchable only because tests set VENDORCHECK_ALLOW_PRIVATE_
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import cli_env
 from fresh_server import Site, article_html, rss
 
 pytest.importorskip("slack_harness", reason="needs the Slack app (branch slack)")
 from bot.live_index import LiveRetriever
-from slack_fakes import FakeSlack, send_signed, slash_body
+from slack_fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, free_port, send_signed, slash_body
 from slack_harness import BotServer, make_settings
 
 from bot.fresh_slack import attach, parse_interval, urls_in
@@ -243,3 +248,86 @@ def test_slack_text_parsing_and_interval():
     assert parse_interval("15m") == 900 and parse_interval("") == 0 and parse_interval("90") == 90
     with pytest.raises(VendorcheckError):
         parse_interval("soon")
+
+
+def test_serve_syncs_on_schedule_alerts_and_answers_from_the_new_index(
+    tmp_path, model_cache, fake, site
+):
+    """`vendorcheck serve` as deployed: VENDORCHECK_SYNC_INTERVAL drives the feed sync."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "seed.md").write_text(
+        "---\ntitle: Zentara modems banned by FCC\npublisher: Example News\n"
+        "published: 2020-11-05\n---\n\nThe FCC banned the sale of Zentara modems.\n",
+        encoding="utf-8",
+    )
+    feed = [
+        {"title": "Ostrava", "link": site.url("/feeds/ostrava.html"), "date": "Tue, 01 Oct 2024"}
+    ]
+    site.add("/serve.xml", rss("Serve", feed), content_type="application/rss+xml", conditional=True)
+    (corpus / "feeds.yml").write_text(f"feeds:\n  - url: {site.url('/serve.xml')}\n")
+    config = EngineConfig(
+        corpus_dir=corpus,
+        index_dir=tmp_path / "index",
+        data_dir=tmp_path / "data",
+        model_cache_dir=model_cache,
+    )
+    build(config)
+    from index.watchlist import Watchlist
+
+    watchlist = Watchlist(config.data_dir)
+    watchlist.watch("C0SERVE", "Ostrava")
+    watchlist.close()
+    port = free_port()
+    env = cli_env(
+        config,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_APP_TOKEN="",
+        SLACK_API_URL=fake.url,
+        VENDORCHECK_SYNC_INTERVAL="1",
+        VENDORCHECK_ALLOW_PRIVATE_URLS="1",
+        VENDORCHECK_ADMINS=ADMIN,
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "serve did not come up"
+                time.sleep(0.2)
+        to_channel = lambda c: c.method == "chat.postMessage" and c.body.get("channel") == "C0SERVE"  # noqa: E731
+        [alert] = fake.wait_for(to_channel, timeout=120)
+        assert "Ostrava faces federal review" in texts(alert)
+        name = f"serve{time.time_ns()}"
+        body = slash_body("Ostrava supply chain review", fake.response_url(name))
+        status, _, _ = send_signed(f"http://127.0.0.1:{port}/slack/events", body)
+        assert status == 200
+        answer = fake.wait_for(fake.to_response(name), timeout=60)[0].body
+        assert "Ostrava faces federal review" in json.dumps(answer["blocks"])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert len([c for c in fake.calls if to_channel(c)]) == 1
