@@ -138,7 +138,10 @@ class Freshness:
     # -- the engine side: refresh, reload, alert --------------------------------------------
 
     def _embedder(self) -> Any:
-        return getattr(self.bot.asker, "embedder", None)
+        """The serving model, so add/sync builds don't load a second copy of it."""
+        asker = self.bot.asker
+        inner = getattr(asker, "_retriever", None)  # bot.live_index.LiveRetriever wraps one
+        return getattr(asker, "embedder", None) or getattr(inner, "embedder", None)
 
     def reload(self) -> None:
         """Serve the newest complete generation (one atomic swap of the bot's retriever)."""
