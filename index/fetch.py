@@ -180,12 +180,22 @@ def parse_fetchable(url: str) -> httpx.URL:
     return parsed
 
 
-@functools.lru_cache(maxsize=1)
 def _tls_context() -> ssl.SSLContext:
-    """Certificate checks as httpx does them (certifi's CA bundle), built once per process."""
-    import certifi
+    """Certificates are checked against certifi's CA bundle, or SSL_CERT_FILE when set (an
+    internal CA). Built once per bundle: creating a context costs tens of milliseconds."""
+    return _tls_context_for(os.environ.get("SSL_CERT_FILE") or None)
 
-    return ssl.create_default_context(cafile=certifi.where())
+
+@functools.lru_cache(maxsize=4)
+def _tls_context_for(cafile: str | None) -> ssl.SSLContext:
+    if cafile is None:
+        import certifi
+
+        cafile = certifi.where()
+    try:
+        return ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise FetchError(f"cannot load the CA bundle SSL_CERT_FILE={cafile}: {exc}") from None
 
 
 def _status_error(status: int, url: str) -> HttpStatusError:

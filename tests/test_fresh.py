@@ -7,7 +7,10 @@ only reachable because these tests opt in with allow_private / VENDORCHECK_ALLOW
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -297,6 +300,83 @@ def test_connection_goes_to_the_checked_address_with_the_original_host(site):
     )
     assert page.status == 200
     assert site.requests[-1].headers["host"] == f"news.example:{site.port}"
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_https_connects_to_the_checked_address_and_verifies_the_real_host_name(
+    tmp_path, monkeypatch
+):
+    """Pinning the address must not weaken TLS: SNI and the certificate check use the host."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=vendorcheck test CA",
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "srv.key",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=news.example",
+    )
+    (tmp_path / "ext.cnf").write_text("subjectAltName=DNS:news.example\n")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "srv.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    )
+    site = Site()
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(tmp_path / "srv.pem", tmp_path / "srv.key")
+    site.server.socket = tls.wrap_socket(site.server.socket, server_side=True)
+    site.start()
+    site.add("/x.html", article_html("TLS", VELKOR, site_name="Secure Wire"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    loopback = FetchLimits(timeout=5)
+    only_loopback = {
+        "resolver": lambda host, port: ["127.0.0.1"],
+        "address_policy": lambda ip: str(ip) == "127.0.0.1",
+    }
+    try:
+        page = fetch(f"https://news.example:{site.port}/x.html", loopback, **only_loopback)
+        assert (
+            page.status == 200 and site.requests[-1].headers["host"] == f"news.example:{site.port}"
+        )
+        with pytest.raises(NetworkError, match="certificate"):
+            fetch(f"https://other.example:{site.port}/x.html", loopback, **only_loopback)
+    finally:
+        site.stop()
 
 
 def test_redirects_are_checked_again(site):
