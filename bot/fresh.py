@@ -15,6 +15,7 @@ from typing import TextIO
 
 from index.config import EngineConfig
 from index.refresh import Outcome, RefreshReport, add_urls, sync_feeds
+from index.urls import normalize_url
 from index.watchlist import Watchlist
 
 
@@ -109,6 +110,28 @@ def cmd_sync(args: argparse.Namespace, config: EngineConfig) -> int:
     return 1 if broken and len(broken) == len(report.feeds) else 0
 
 
+def cmd_feeds(args: argparse.Namespace, config: EngineConfig) -> int:
+    """The feeds `sync` reads, their filters, and when each was last read."""
+    from index.feeds import STATE_FILE, FeedState, load_feeds
+    from index.refresh import feeds_path
+
+    path = feeds_path(config)
+    specs = load_feeds(path)
+    if not specs:
+        print(f"No feeds in {path}. Add some (see README, Keeping the corpus fresh).")
+        return 0
+    state = FeedState(config.data_dir / STATE_FILE)
+    for spec in specs:
+        feed_state = state.data.get(normalize_url(spec.url), {})
+        print(spec.label if not spec.name else f"{spec.name}  {spec.url}")
+        if spec.filters:
+            print(f"  only entries mentioning: {', '.join(spec.filters)}")
+        last = feed_state.get("last_read")
+        seen = len(feed_state.get("seen", {}))
+        print(f"  last read: {last or 'never'}; {seen} entries handled")
+    return 0
+
+
 def cmd_watch(args: argparse.Namespace, config: EngineConfig) -> int:
     watchlist = Watchlist(config.data_dir)
     try:
@@ -155,6 +178,9 @@ def register_cli(sub, common: argparse.ArgumentParser, corpus: argparse.Argument
     p.add_argument("--feed", action="append", metavar="NAME", help="only this feed (repeatable)")
     p.add_argument("--no-alerts", action="store_true", help="do not post watch alerts to Slack")
     p.set_defaults(handler=cmd_sync)
+
+    p = sub.add_parser("feeds", parents=[corpus], help="list the feeds that sync reads")
+    p.set_defaults(handler=cmd_feeds)
 
     p = sub.add_parser("watch", help="make a Slack channel watch vendors (alerts on new articles)")
     p.add_argument("channel", help="Slack channel id, e.g. C0123456789")

@@ -628,6 +628,8 @@ def test_cli_add_url_sync_and_watch(site, config):
     second = run_cli(config, "sync", **allow)
     assert second.returncode == 0, second.stderr
     assert "not modified" in second.stdout and "Nothing new." in second.stdout
+    feeds = run_cli(config, "feeds")
+    assert "Feed Daily" in feeds.stdout and "1 entries handled" in feeds.stdout
 
     assert run_cli(config, "watch", "C123", "Velkor").returncode == 0
     listing = run_cli(config, "watching")
