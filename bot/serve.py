@@ -140,10 +140,16 @@ def run_http(runtime: BotRuntime, host: str, port: int) -> int:
     return 0
 
 
-def run_socket(runtime: BotRuntime) -> int:
+def build_socket_handler(runtime: BotRuntime):  # type: ignore[no-untyped-def]
+    """Bolt's built-in Socket Mode handler (no extra dependency); its Web API calls, including
+    apps.connections.open, go to SLACK_API_URL through the app's client."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    handler = SocketModeHandler(runtime.app, runtime.settings.app_token)
+    return SocketModeHandler(runtime.app, runtime.settings.app_token)
+
+
+def run_socket(runtime: BotRuntime) -> int:
+    handler = build_socket_handler(runtime)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
