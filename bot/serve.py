@@ -48,9 +48,12 @@ def configure_logging(settings: SlackSettings, level: str | None = None) -> None
 
 def load_runtime(config: EngineConfig, settings: SlackSettings) -> BotRuntime:
     """Index + model loaded once, warmed up, then the Bolt app. Raises VendorcheckError."""
+    from bot.live_index import LiveRetriever, reload_interval
     from index.engine import open_retriever
 
-    retriever = open_retriever(config)
+    retriever = LiveRetriever(
+        open_retriever(config), config.index_dir, config.model, reload_interval()
+    )
     retriever.ask("warm up", k=1)  # first inference builds ONNX Runtime's kernels: do it now
     store = FeedbackStore(config.data_dir)
     store.prune()
