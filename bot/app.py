@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.answering import AnswerService
 from bot.feedback import FeedbackStore, shown_results
@@ -288,7 +289,15 @@ def create_app(
 ) -> BotRuntime:
     """Build the Bolt app. Request verification stays on (signing secret; never the deprecated
     verification token); `url_verification` and `ssl_check` are answered by Bolt per spec."""
-    client = client or WebClient(token=settings.bot_token, base_url=settings.api_url)
+    if client is None:
+        client = WebClient(token=settings.bot_token, base_url=settings.api_url)
+        # Slack answers 429 with Retry-After under bursts; wait and retry instead of failing.
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    # Bolt warns that SLACK_BOT_TOKEN from the environment is "unused" when a client is given;
+    # it is the very token the client carries, so the warning would only mislead.
+    logging.getLogger("slack_bolt.App").addFilter(
+        lambda record: "token will be unused" not in record.getMessage()
+    )
     app = App(
         client=client,
         signing_secret=settings.signing_secret,

@@ -69,6 +69,10 @@ class RateLimiter:
 
 
 _TOKEN_LIKE = re.compile(r"\b(xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)")
+# Slack's legacy verification token travels in every payload ("token": ...), and a
+# response_url lets anyone post to the channel for 30 minutes: neither belongs in a log.
+_TOKEN_FIELD = re.compile(r"""(['"]?\btoken['"]?\s*[:=]\s*['"]?)([A-Za-z0-9_\-]{6,})""")
+_HOOK_URL = re.compile(r"(https://hooks\.slack\.com/)[^\s'\"&,}]+")
 
 
 class SecretRedactor(logging.Filter):
@@ -81,7 +85,9 @@ class SecretRedactor(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "[redacted]")
-        return _TOKEN_LIKE.sub("[redacted]", text)
+        text = _TOKEN_LIKE.sub("[redacted]", text)
+        text = _TOKEN_FIELD.sub(r"\1[redacted]", text)
+        return _HOOK_URL.sub(r"\1[redacted]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:

@@ -32,6 +32,7 @@ from index.config import EngineConfig
 log = logging.getLogger("vendorcheck.serve")
 DEFAULT_PORT = 3000
 DISPATCH_THREADS = 64  # concurrent Bolt dispatches (each only verifies, dedupes, queues, acks)
+MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few kB; refuse anything absurd unread
 
 
 def configure_logging(settings: SlackSettings, level: str | None = None) -> None:
@@ -75,7 +76,12 @@ def build_asgi(runtime: BotRuntime) -> Starlette:
     state = {"stopping": False}
 
     async def events(request: Request) -> Response:
+        declared = request.headers.get("content-length") or "0"
+        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+            return Response("request too large", status_code=413)
         body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return Response("request too large", status_code=413)
         bolt_request = to_bolt_request(request, body)
         bolt_response = await anyio.to_thread.run_sync(
             runtime.app.dispatch, bolt_request, limiter=limiter
