@@ -28,6 +28,7 @@ MAX_FALLBACK_TEXT = 3000
 QUOTE_BUDGET = 2200  # escaped characters of quote per source; the rest is title/link/publisher
 TITLE_BUDGET = 300
 URL_BUDGET = 400
+MAX_SOURCES_PER_MESSAGE = 14  # 3 blocks per source + heading, notes, summary, actions <= 50
 
 ACTION_SHARE = "vc_share"
 ACTION_DISMISS = "vc_dismiss"
@@ -271,7 +272,8 @@ def render_answer(
 
     total = len(answer.results)
     offset = max(0, min(offset, total - 1))
-    page = answer.results[offset : offset + max(1, per_page)]
+    per_page = max(1, min(per_page, MAX_SOURCES_PER_MESSAGE))  # 3 blocks each, within 50
+    page = answer.results[offset : offset + per_page]
     summary = clean(answer.message)
     if offset:
         summary = f"Sources {offset + 1}-{offset + len(page)} of {total}."

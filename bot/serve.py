@@ -62,12 +62,23 @@ def load_runtime(config: EngineConfig, settings: SlackSettings) -> BotRuntime:
         return create_app(settings, retriever, store)
     except BoltError as exc:
         store.close()
-        reason = str(exc).split("\n", 1)[0]
-        for secret in settings.secrets:
-            reason = reason.replace(secret, "[redacted]")
+        reason = _redact(str(exc).split("\n", 1)[0], settings)
         raise SlackConfigError(
             f"Slack did not accept SLACK_BOT_TOKEN ({reason}); see {README_SECTION}"
         ) from None
+    except OSError as exc:  # unreachable API (URLError, refused, DNS, TLS)
+        store.close()
+        reason = _redact(str(getattr(exc, "reason", exc)), settings)
+        raise SlackConfigError(
+            f"cannot reach the Slack Web API at {settings.api_url} ({reason}); "
+            "check the network or SLACK_API_URL"
+        ) from None
+
+
+def _redact(text: str, settings: SlackSettings) -> str:
+    for secret in settings.secrets:
+        text = text.replace(secret, "[redacted]")
+    return text
 
 
 def build_asgi(runtime: BotRuntime) -> Starlette:
@@ -163,7 +174,11 @@ def run_socket(runtime: BotRuntime) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     handler.connect()
-    print("vendorcheck: Socket Mode, connected to Slack", file=sys.stderr, flush=True)
+    print(
+        "vendorcheck: Socket Mode started (the bot connects out to Slack; no public URL needed)",
+        file=sys.stderr,
+        flush=True,
+    )
     stop.wait()
     print("vendorcheck: stopping (finishing answers in flight)", file=sys.stderr, flush=True)
     handler.close()

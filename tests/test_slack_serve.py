@@ -129,6 +129,38 @@ def test_serve_http_answers_signed_kaspersky_then_stops_cleanly(seed_config, fak
         assert secret not in out and secret not in err
 
 
+def test_socket_mode_starts_and_stops_on_sigterm(seed_config, fake):
+    env = slack_env(fake, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve"],
+        env=cli_env(seed_config, **env),
+        cwd=seed_config.data_dir.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        fake.wait_for(fake.api("apps.connections.open"), timeout=120)  # dialled out to Slack
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "Socket Mode started" in err and "stopped" in err
+    assert APP_TOKEN not in err and BOT_TOKEN not in err
+
+
+def test_unreachable_slack_is_one_line(seed_config, fake):
+    env = slack_env(fake, SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/")
+    done = run_cli(seed_config, "serve", "--http", "--port", str(free_port()), **env)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("vendorcheck: error: cannot reach the Slack Web API")
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "unset", "variable"),
     [
