@@ -267,6 +267,17 @@ def render_answer(
         message = clean(answer.message) or f"Nothing in the corpus about {clean(answer.query)}."
         body, _ = _escape_cut(message, MAX_SECTION_TEXT - 20)
         blocks.append(_section(f":mag: {body}"))
+        if answer.query:  # "the corpus should know this" is feedback worth having too
+            state = ButtonState(answer_id, clean(answer.query), 0).encode()
+            blocks.append(
+                {
+                    "type": "actions",
+                    "elements": [
+                        _button(":+1: Helpful", ACTION_HELPFUL, state),
+                        _button(":-1: Not helpful", ACTION_UNHELPFUL, state),
+                    ],
+                }
+            )
         fallback = f"{clean(answer.query)[:200]}: {message[:500]}"
         return {"text": escape(fallback)[:MAX_FALLBACK_TEXT], "blocks": blocks}
 

@@ -108,6 +108,19 @@ def test_nothing_in_corpus_is_a_clear_message(bot, fake):
     assert "Nothing in the corpus" in all_text(message)
     assert message["text"].strip()
     assert button(message, "vc_share") is None
+    name = click(bot, fake, "vc_unhelpful", button(message, "vc_unhelpful")["value"], user="U0NONE")
+    fake.wait_for(fake.to_response(name))
+    record = next(r for r in bot.store.feedback() if r["user_id"] == "U0NONE")
+    assert record["query"] == "zzqx flurble wibblequark" and record["results"] == []
+
+
+def test_over_long_question_is_cut_with_a_note(bot, fake):
+    status, _, name = slash(bot, fake, "is Kaspersky allowed on GSA? " + "padding " * 400)
+    assert status == 200
+    message = fake.wait_for(fake.to_response(name))[0].body
+    assert "only the first" in all_text(message)
+    check = all_text(message)
+    assert len(message["blocks"]) <= 50 and "GSA" in check
 
 
 def test_hostile_article_renders_inert(bot, fake):
