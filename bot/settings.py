@@ -31,6 +31,12 @@ def _number(name: str, default: float, minimum: float = 0.0) -> float:
     return value
 
 
+def _api_url(raw: str) -> str:
+    """The Web API base with its trailing slash (WebClient joins method names onto it)."""
+    url = raw.strip()
+    return url if url.endswith("/") else url + "/"
+
+
 @dataclass(frozen=True)
 class SlackSettings:
     bot_token: str = field(default="", repr=False)
@@ -56,7 +62,7 @@ class SlackSettings:
             bot_token=(os.environ.get("SLACK_BOT_TOKEN") or "").strip(),
             signing_secret=(os.environ.get("SLACK_SIGNING_SECRET") or "").strip(),
             app_token=(os.environ.get("SLACK_APP_TOKEN") or "").strip(),
-            api_url=(os.environ.get("SLACK_API_URL") or DEFAULT_API_URL).strip(),
+            api_url=_api_url(os.environ.get("SLACK_API_URL") or DEFAULT_API_URL),
             answer_timeout=_number("VENDORCHECK_ANSWER_TIMEOUT", 20.0, 0.1),
             answer_workers=int(_number("VENDORCHECK_ANSWER_WORKERS", 2, 1)),
             max_pending=int(_number("VENDORCHECK_MAX_PENDING", 1000, 1)),

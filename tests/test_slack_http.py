@@ -21,7 +21,7 @@ from slack_fakes import (
     sign,
     slash_body,
 )
-from slack_harness import HOSTILE_QUERY, BotServer, build_test_corpus, make_settings
+from slack_harness import HOSTILE_QUERY, REPO, BotServer, build_test_corpus, make_settings
 
 from bot.feedback import FeedbackStore
 from index.engine import open_retriever
@@ -82,6 +82,10 @@ def test_slash_command_answers_with_quote_bold_key_sentence_link_and_date(bot, f
     assert "*" in text and "GSA Schedule" in text
     bold = text.split("*")[1]
     assert "Kaspersky" in bold and "GSA" in bold  # the key sentence is the bold one
+    # quote and key sentence are verbatim from the seed article (whitespace aside)
+    seed = " ".join((REPO / "corpus" / "crn-2017-07-11-kaspersky-gsa.md").read_text().split())
+    quote = text.split("\n", 1)[0].removeprefix("> ").replace("*", "").removesuffix("…")
+    assert bold in seed and quote.replace("&amp;", "&") in seed
     assert f"<{SEED_URL}|{SEED_TITLE}>" in text
     assert "CRN · 2017-07-11" in text
     assert any(
