@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from slack_bolt import App, BoltResponse
@@ -57,6 +57,12 @@ class Asker(Protocol):
     def ask(self, raw_query: str, k: int = 5) -> Answer: ...
 
 
+# A `/vendorcheck <word> ...` subcommand contributed by another module (e.g. freshness: add,
+# watch). Called as handler(ack, body, respond); returns False to let the text be answered as
+# a question after all (it must not have acked then).
+Subcommand = Callable[[Callable, dict, Callable], bool]
+
+
 @dataclass
 class BotRuntime:
     """The Bolt app plus what must outlive a request and be drained on shutdown."""
@@ -66,10 +72,16 @@ class BotRuntime:
     store: FeedbackStore
     settings: SlackSettings
     bot: VendorcheckBot
+    on_close: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> bool:
         """Stop taking questions, let in-flight answers finish (bounded). True if all did."""
         drained = self.service.close(self.settings.shutdown_grace)
+        for hook in self.on_close:
+            try:
+                hook()
+            except Exception:
+                log.exception("shutdown hook failed")
         self.store.close()
         return drained
 
@@ -93,6 +105,7 @@ class VendorcheckBot:
         self.service = AnswerService(
             settings.answer_workers, settings.max_pending, settings.answer_timeout
         )
+        self.subcommands: dict[str, Subcommand] = {}
 
     # -- answering ---------------------------------------------------------------------------
 
@@ -162,6 +175,10 @@ class VendorcheckBot:
         user = body.get("user_id") or ""
         if query.lower() in HELP_WORDS:
             ack(response_type="ephemeral", **render_usage())
+            return
+        first = query.split(None, 1)[0].lower()
+        handler = self.subcommands.get(first)
+        if handler is not None and handler(ack, body, respond):
             return
         limited = self.rate_limited(user)
         if limited:

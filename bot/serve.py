@@ -59,7 +59,10 @@ def load_runtime(config: EngineConfig, settings: SlackSettings) -> BotRuntime:
     store = FeedbackStore(config.data_dir)
     store.prune()
     try:
-        return create_app(settings, retriever, store)
+        runtime = create_app(settings, retriever, store)
+        runtime.on_close.append(retriever.close)
+        _attach_extras(runtime, config)
+        return runtime
     except BoltError as exc:
         store.close()
         reason = _redact(str(exc).split("\n", 1)[0], settings)
@@ -73,6 +76,16 @@ def load_runtime(config: EngineConfig, settings: SlackSettings) -> BotRuntime:
             f"cannot reach the Slack Web API at {settings.api_url} ({reason}); "
             "check the network or SLACK_API_URL"
         ) from None
+
+
+def _attach_extras(runtime: BotRuntime, config: EngineConfig) -> None:
+    """Features other modules add to the running bot (freshness: add/watch/sync), if present."""
+    try:
+        from bot import fresh_slack  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    fresh = fresh_slack.attach(runtime, config)
+    runtime.on_close.insert(0, fresh.close)
 
 
 def _redact(text: str, settings: SlackSettings) -> str:

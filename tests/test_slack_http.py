@@ -429,3 +429,24 @@ def test_healthz(bot):
     with urllib.request.urlopen(bot.url.replace("/slack/events", "/healthz")) as response:
         data = json.loads(response.read())
     assert data["ok"] is True and data["articles"] >= 8
+
+
+def test_subcommands_from_other_modules_and_fallback_to_question(bot, fake):
+    seen = []
+
+    def ping(ack, body, respond) -> bool:
+        if body["text"].strip() != "ping":
+            return False  # "ping kaspersky?" is a question
+        seen.append(body["user_id"])
+        ack(response_type="ephemeral", text="pong")
+        return True
+
+    bot.runtime.bot.subcommands["ping"] = ping
+    try:
+        status, body, _ = slash(bot, fake, "ping", user="U0PING")
+        assert status == 200 and json.loads(body)["text"] == "pong" and seen == ["U0PING"]
+        status, body, name = slash(bot, fake, "ping kaspersky gsa", user="U0PING")
+        assert status == 200 and body == ""
+        assert SEED_URL in all_text(fake.wait_for(fake.to_response(name))[0].body)
+    finally:
+        del bot.runtime.bot.subcommands["ping"]
