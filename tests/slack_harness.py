@@ -36,6 +36,55 @@ report & appendix. Also @channel and @everyone were told about Zyphronix.
 """
 HOSTILE_QUERY = "was Zyphronix banned by the ministry after the audit?"
 
+# Several sources on one vendor, so an answer has more than one page ("More sources").
+CORVANE_FACTS = [
+    (
+        "2021-02-03",
+        "Treasury",
+        "The Treasury Department banned Corvane drones from federal "
+        "purchases after finding that Corvane flight logs were sent to overseas servers.",
+    ),
+    (
+        "2021-05-11",
+        "Defense Daily",
+        "The Pentagon banned Corvane drones from all bases, citing "
+        "the same Corvane data transfers that led to the Treasury ban.",
+    ),
+    (
+        "2021-08-19",
+        "State Wire",
+        "Florida banned state agencies from buying Corvane drones and "
+        "ordered existing Corvane fleets grounded within sixty days.",
+    ),
+    (
+        "2022-01-25",
+        "Commerce Notes",
+        "The Commerce Department banned exports of components to "
+        "Corvane, adding Corvane to the Entity List over its data practices.",
+    ),
+    (
+        "2022-06-30",
+        "Interior Review",
+        "The Interior Department banned Corvane drones after an "
+        "audit found Corvane firmware could be updated remotely without approval.",
+    ),
+    (
+        "2023-03-14",
+        "Procurement Today",
+        "GSA banned Corvane drones from its schedules, so no "
+        "federal agency can buy Corvane products through GSA contracts.",
+    ),
+]
+CORVANE_QUERY = "why was Corvane banned?"
+
+
+def corvane_article(date: str, publisher: str, text: str) -> str:
+    return (
+        f'---\ntitle: "{publisher} on the Corvane drone ban"\n'
+        f"url: https://{publisher.lower().replace(' ', '')}.example.com/corvane-{date}\n"
+        f"publisher: {publisher}\npublished: {date}\nvendors: [Corvane]\n---\n\n{text}\n"
+    )
+
 
 def build_test_corpus(root: Path, model_cache: Path) -> EngineConfig:
     corpus = root / "corpus"
@@ -45,6 +94,9 @@ def build_test_corpus(root: Path, model_cache: Path) -> EngineConfig:
             if path.is_file():
                 shutil.copy(path, corpus / path.name)
     (corpus / "zyphronix-2024-01-02-hostile.md").write_text(HOSTILE_ARTICLE, encoding="utf-8")
+    for date, publisher, text in CORVANE_FACTS:
+        article = corvane_article(date, publisher, text)
+        (corpus / f"corvane-{date}.md").write_text(article, encoding="utf-8")
     config = EngineConfig(
         corpus_dir=corpus,
         index_dir=root / "index",

@@ -19,7 +19,7 @@ from slack_fakes import (
     event_body,
     slash_body,
 )
-from slack_harness import build_test_corpus, make_settings
+from slack_harness import CORVANE_QUERY, build_test_corpus, make_settings
 
 from bot.app import create_app
 from bot.feedback import FeedbackStore
@@ -107,7 +107,7 @@ def test_mention_over_socket_mode_with_retry_answered_once(socket_bot, fake):
 
 
 def test_button_over_socket_mode(socket_bot, fake):
-    form = slash_body("federal government ban", fake.response_url("sock2"))
+    form = slash_body(CORVANE_QUERY, fake.response_url("sock2"))
     payload = {k: v[0] for k, v in urllib.parse.parse_qs(form).items()}
     socket_bot(envelope("slash_commands", payload))
     message = fake.wait_for(fake.to_response("sock2"))[0].body
