@@ -287,14 +287,14 @@ def render_answer(
     page = answer.results[offset : offset + per_page]
     summary = clean(answer.message)
     if offset:
-        summary = f"Sources {offset + 1}-{offset + len(page)} of {total}."
+        summary = f"Results {offset + 1}-{offset + len(page)} of {total}."
     if summary:
         blocks.append(_context(escape(summary)))
     for result in page:
         blocks.append({"type": "divider"})
         quote = quote_mrkdwn(result.quote, result.highlights)
         blocks.append(_section(f"{quote}\n{source_text(result)}"[:MAX_SECTION_TEXT]))
-        details = [f"Match score {result.score:.2f} · source {result.rank} of {total}"]
+        details = [f"Match score {result.score:.2f} · #{result.rank} of {total}"]
         blocks.append(_context(*details, *_extras(result)))
 
     state = ButtonState(answer_id, clean(answer.query), offset)

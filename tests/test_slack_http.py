@@ -303,7 +303,7 @@ def test_more_sources_shows_the_next_ones(bot, fake):
     page = fake.wait_for(fake.to_response(name))[0].body
     quotes = [b["text"]["text"] for b in page["blocks"] if b["type"] == "section"][1:]
     assert quotes and all(q not in [s["text"]["text"] for s in shown] for q in quotes)
-    assert "Sources 4-6 of" in all_text(page)
+    assert "Results 4-6 of" in all_text(page)
     assert page["response_type"] == "ephemeral"
 
 
@@ -358,7 +358,7 @@ def test_buttons_survive_a_restart(fake, engine, tmp_path):
     try:
         name = click(second, fake, "vc_more", button(message, "vc_more")["value"])
         page = fake.wait_for(fake.to_response(name))[0].body
-        assert "Sources 4-6 of" in all_text(page)
+        assert "Results 4-6 of" in all_text(page)
     finally:
         second.stop()
     # a stale id still works: the question is re-asked

@@ -144,7 +144,7 @@ def test_at_most_three_sources_then_more_button():
     state = ButtonState.decode(more["value"])
     assert (state.answer_id, state.offset, state.query) == ("id", 3, "q")
     page = render_answer(answer(*results), answer_id="id", offset=state.offset)
-    assert "Sources 4-6 of 7." in json.dumps(page)
+    assert "Results 4-6 of 7." in json.dumps(page)
     last = render_answer(answer(*results), answer_id="id", offset=6)
     assert all(e["action_id"] != "vc_more" for e in last["blocks"][-1]["elements"])
 

@@ -116,4 +116,4 @@ def test_button_over_socket_mode(socket_bot, fake):
     )
     socket_bot(envelope("interactive", click))
     page = fake.wait_for(fake.to_response("sock3"))[0].body
-    assert "Sources 4-6 of" in all_text(page)
+    assert "Results 4-6 of" in all_text(page)
