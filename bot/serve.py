@@ -106,7 +106,10 @@ def build_asgi(runtime: BotRuntime) -> Starlette:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return Response("request too large", status_code=413)
-        bolt_request = to_bolt_request(request, body)
+        try:
+            bolt_request = to_bolt_request(request, body)
+        except UnicodeDecodeError:  # Slack always sends UTF-8; this is not Slack
+            return Response("bad request", status_code=400)
         bolt_response = await anyio.to_thread.run_sync(
             runtime.app.dispatch, bolt_request, limiter=limiter
         )

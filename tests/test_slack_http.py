@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -157,6 +159,25 @@ def test_forged_and_stale_requests_are_rejected(bot, fake):
     assert post(bot.url, body, sign(body, timestamp=int(time.time()) - 600), FORM)[0] == 401
     time.sleep(0.3)
     assert not [c for c in fake.calls if c.path.startswith("/response/forged")]
+
+
+def test_garbage_and_oversized_bodies_are_refused_without_running_anything(bot):
+    request = urllib.request.Request(
+        bot.url, data=b"\xff\xfe\x00garbage", headers={"Content-Type": FORM}, method="POST"
+    )
+    try:
+        urllib.request.urlopen(request, timeout=10)
+        raise AssertionError("accepted")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 400
+    # an absurd declared size is refused before the body is read
+    connection = http.client.HTTPConnection("127.0.0.1", bot.port, timeout=10)
+    connection.putrequest("POST", "/slack/events")
+    connection.putheader("Content-Type", FORM)
+    connection.putheader("Content-Length", "5000000")
+    connection.endheaders()
+    assert connection.getresponse().status == 413
+    connection.close()
 
 
 def test_url_verification_and_ssl_check(bot):
