@@ -260,7 +260,7 @@ class VendorcheckBot:
             answer, answer_id = self.load(state)
             if answer is None:
                 return render_notice(EXPIRED_TEXT)
-            return self.render(answer, answer_id, offset=state.offset)
+            return self.render(answer, answer_id, offset=state.offset, ephemeral=not in_public)
 
         def deliver(msg: dict) -> None:
             if in_public:

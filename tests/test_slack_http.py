@@ -33,6 +33,7 @@ from slack_harness import (
 )
 
 from bot.feedback import FeedbackStore
+from bot.render_slack import ButtonState
 from index.engine import open_retriever
 
 SEED_URL = (
@@ -326,6 +327,7 @@ def test_more_sources_shows_the_next_ones(bot, fake):
     assert quotes and all(q not in [s["text"]["text"] for s in shown] for q in quotes)
     assert "Results 4-6 of" in all_text(page)
     assert page["response_type"] == "ephemeral"
+    assert ButtonState.decode(button(page, "vc_share")["value"]).offset == 3  # shares this page
 
 
 def test_more_sources_in_a_thread_posts_in_the_thread(bot, fake):
