@@ -238,9 +238,7 @@ def cmd_feedback(args: argparse.Namespace, config) -> int:  # type: ignore[no-un
 
 
 def register_cli(sub, common, corpus) -> None:  # type: ignore[no-untyped-def]
-    p = sub.add_parser(
-        "feedback", parents=[common], help="show feedback recorded from the Slack buttons"
-    )
+    p = sub.add_parser("feedback", help="show feedback recorded from the Slack buttons")
     p.add_argument("--json", action="store_true", help="one JSON object per record")
     p.add_argument("--limit", type=int, help="only the N most recent records")
     p.add_argument("--only", choices=["helpful", "not-helpful"], help="filter by verdict")

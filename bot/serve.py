@@ -231,10 +231,11 @@ def _port(value: str | None) -> int:
 def cmd_serve(args: argparse.Namespace, config: EngineConfig) -> int:
     settings = SlackSettings.from_env()
     http = bool(args.http)
-    if not http and not settings.app_token:
+    missing = settings.missing(http=False)
+    if not http and missing:
         raise SlackConfigError(
-            "SLACK_APP_TOKEN is not set (Socket Mode needs it; or run `vendorcheck serve --http`)"
-            f"; see {README_SECTION}"
+            f"{missing[0]} is not set (Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; "
+            f"for HTTP mode run `vendorcheck serve --http`); see {README_SECTION}"
         )
     port = _port(args.port or os.environ.get("VENDORCHECK_PORT"))
     host = args.host or os.environ.get("VENDORCHECK_HOST") or "0.0.0.0"
