@@ -481,3 +481,39 @@ def test_subcommands_from_other_modules_and_fallback_to_question(bot, fake):
         assert SEED_URL in all_text(fake.wait_for(fake.to_response(name))[0].body)
     finally:
         del bot.runtime.bot.subcommands["ping"]
+
+
+def test_queue_full_gets_a_busy_reply_not_silence(fake, engine, tmp_path):
+    _, retriever = engine
+    asker = BlockingAsker(retriever)
+    settings = make_settings(fake, answer_workers=1, max_pending=1)
+    server = BotServer(settings, asker, tmp_path).start()
+    try:
+        status, _, first = slash(server, fake, "kaspersky")
+        assert status == 200 and asker.started.wait(10)
+        status, body, second = slash(server, fake, "kaspersky gsa")
+        assert status == 200 and body == ""
+        busy = fake.wait_for(fake.to_response(second))[0].body
+        assert "busy" in all_text(busy)
+        asker.gate.set()
+        assert SEED_URL in all_text(fake.wait_for(fake.to_response(first))[0].body)
+    finally:
+        asker.gate.set()
+        server.stop()
+
+
+def test_empty_mention_gets_usage_in_the_thread(bot, fake):
+    channel = unique("CEMPTY")
+    event = {
+        "type": "app_mention",
+        "user": "U0USER9",
+        "text": f"<@{BOT_USER_ID}>",
+        "ts": "1700000700.000100",
+        "channel": channel,
+    }
+    assert send_signed(bot.url, event_body(event), form=False)[0] == 200
+    posted = fake.wait_for(
+        lambda c: c.method == "chat.postMessage" and c.body["channel"] == channel
+    )
+    assert posted[0].body["thread_ts"] == "1700000700.000100"
+    assert "/vendorcheck kaspersky" in all_text(posted[0].body)
