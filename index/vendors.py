@@ -334,9 +334,12 @@ def build_vendor_data(
 
     def register(alias: str, entity_key: str) -> None:
         for form in {key_of(alias), " ".join(words(alias))}:
-            if form and form not in QUESTION_WORDS and lookup.setdefault(form, entity_key):
-                if form not in entities[entity_key]["aliases"] and form != entity_key:
-                    entities[entity_key]["aliases"].append(form)
+            if not form or form in QUESTION_WORDS:
+                continue
+            aliases = entities[entity_key]["aliases"]
+            owner = lookup.setdefault(form, entity_key)
+            if owner == entity_key and form not in aliases and form != entity_key:
+                aliases.append(form)
 
     for name, alias_list in aliases.items():
         key = add_entity(name, True, "aliases")
