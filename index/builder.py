@@ -36,6 +36,7 @@ from index.store import (
     now_iso,
     publish_generation,
 )
+from index.vendors import DATA_VERSION as VENDOR_DATA_VERSION
 from index.vendors import VENDORS_FILE, alias_file_text, build_vendor_data, read_alias_file
 
 CHUNKING = {"version": 1, "target_tokens": 128, "max_tokens": 200}
@@ -112,7 +113,10 @@ def build_index(
         report.unchanged = len(new_hashes) - len(report.added) - len(report.changed)
         report.articles = len(corpus.articles)
         aliases = read_alias_file(corpus_dir)
-        aliases_hash = hashlib.sha256(alias_file_text(corpus_dir).encode()).hexdigest()
+        # The vendor data format version is hashed in too, so new extraction rules apply.
+        aliases_hash = hashlib.sha256(
+            f"{VENDOR_DATA_VERSION}\n{alias_file_text(corpus_dir)}".encode()
+        ).hexdigest()
         report.aliases_changed = prev_manifest is not None and (
             prev_manifest.data.get("aliases_hash") != aliases_hash
         )

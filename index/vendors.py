@@ -33,7 +33,7 @@ from index.names import CORPORATE_FORMS, NOT_VENDORS, key_of, words
 
 VENDORS_FILE = "vendors.json"
 ALIAS_FILES = ("vendors.yml", "vendors.yaml")
-DATA_VERSION = 1
+DATA_VERSION = 2  # bump when extraction rules change: the builder then rewrites vendors.json
 MAX_SUBJECTS = 3
 MIN_SUBJECT_MENTIONS = 2
 # Words that carry the question, not the vendor: never read as (part of) a vendor name.
@@ -349,6 +349,20 @@ def build_vendor_data(
         for vendor in article.vendors:
             add_entity(vendor, True, "front matter")
 
+    def resolve(key: str) -> str:
+        """The vendor a derived name refers to: "Orbix" and "Orbix Payroll" are one vendor."""
+        if key in lookup:
+            return lookup[key]
+        parts = key.split()
+        related = {
+            entity_key
+            for entity_key, entity in entities.items()
+            if entity["vendor"]
+            and entity_key.split()[0] == parts[0]
+            and (entity_key.startswith(key + " ") or key.startswith(entity_key + " "))
+        }
+        return related.pop() if len(related) == 1 else key
+
     per_article = [_article_names(a) for a in articles]
     about: list[list[str]] = []
     for article, names in zip(articles, per_article, strict=True):
@@ -362,7 +376,10 @@ def build_vendor_data(
             for key, count in names.counts.items():
                 in_title = all(w in title_words for w in key.split())
                 if in_title and count >= MIN_SUBJECT_MENTIONS and key not in CORPORATE_FORMS:
-                    scored[lookup.get(key, key)] += count
+                    target = resolve(key)
+                    if target != key and target in entities:
+                        register(key, target)  # "Kestrel" -> Kestrel DataWorks
+                    scored[target] += count
             for key, count in alias_hits.items():
                 if entities[key]["vendor"] and (key in title_hits or count >= 3):
                     scored[key] += count
