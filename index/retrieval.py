@@ -321,7 +321,7 @@ class Retriever:
         ("acme", "is acme banned"). Adjacent capitalised words join it ("Acme Widgets").
         """
         words = [(i, o, lo) for i, o, lo in content if lo not in QUESTION_WORDS]
-        short = len(words) <= 3
+        short = len(words) <= 3 and not match.passing
         flagged: set[int] = set()
         for i, original, lower in words:
             if any(c.isdigit() for c in lower) or self._known_word(lower):

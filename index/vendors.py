@@ -33,7 +33,7 @@ from index.names import CORPORATE_FORMS, NOT_VENDORS, key_of, words
 
 VENDORS_FILE = "vendors.json"
 ALIAS_FILES = ("vendors.yml", "vendors.yaml")
-DATA_VERSION = 2  # bump when extraction rules change: the builder then rewrites vendors.json
+DATA_VERSION = 3  # bump when extraction rules change: the builder then rewrites vendors.json
 MAX_SUBJECTS = 3
 MIN_SUBJECT_MENTIONS = 2
 # Words that carry the question, not the vendor: never read as (part of) a vendor name.
@@ -141,6 +141,25 @@ QUESTION_WORDS = frozenset(
         "information",
     ]
 )
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Verbs that follow a company name in news text ("Quillon said", "Kestrel sold"). A name never
+# seen doing anything ("FedRAMP Moderate", "Covered List") is not taken as an article's vendor.
+AGENT_VERBS = _wordset(
+    """
+    said says say told denied denies disputed rejected confirmed confirms declined stated
+    announced announces disclosed discloses released releases launched sells sold sell makes made
+    build builds built offers offered agreed agrees expects expected plans planned hired acquired
+    appealed appeals sued filed settled admitted warned responded called claimed argued pleaded
+    did does has had is was will would must may can could might
+    """
+)
+_NEXT_WORD = re.compile(r"\s+(?:\w+ly\s+)?([A-Za-z]+)")
+_POSSESSIVE_AFTER = re.compile(r"['’]s\b")
 _TOKEN = re.compile(r"[^\W_][\w&'’\-]*")
 _ACRONYM_AFTER = re.compile(r"\s*\(([A-Z][A-Z0-9&]{1,7})\)")
 _SENTENCE_END = set(".!?:;\n")
@@ -209,6 +228,7 @@ class _Occurrence:
     display: str
     start: int
     initial: bool
+    agentive: bool = False  # "Quillon said", "Zentara's": how companies appear in news text
 
 
 def _is_capitalised(token: str) -> bool:
@@ -249,7 +269,12 @@ def scan_names(text: str) -> tuple[list[_Occurrence], set[str], dict[str, str]]:
             display = re.sub(r"['’]s$", "", text[parts[0].start() : parts[-1].end()])
             key = key_of(display)
             if key and not all(w in NOT_VENDORS for w in key.split()):
-                occurrences.append(_Occurrence(key, display, parts[0].start(), initial))
+                following = text[parts[-1].end() : parts[-1].end() + 40]
+                agentive = bool(_POSSESSIVE_AFTER.match(following)) or (
+                    (m := _NEXT_WORD.match(following)) is not None
+                    and m.group(1).lower() in AGENT_VERBS
+                )
+                occurrences.append(_Occurrence(key, display, parts[0].start(), initial, agentive))
                 after = _ACRONYM_AFTER.match(text, parts[-1].end())
                 if after and len(key.split()) > 1:
                     acronyms[after.group(1).lower()] = key
@@ -276,9 +301,18 @@ class _ArticleNames:
     acronyms: dict[str, str] = field(default_factory=dict)
 
 
-def _article_names(article: Article) -> _ArticleNames:
-    occurrences, lower, acronyms = scan_names(article.text)
-    confirmed = {o.key for o in occurrences if not o.initial}
+def _article_names(
+    article: Article,
+    scanned: tuple[list[_Occurrence], set[str], dict[str, str]],
+    confirmed_anywhere: set[str],
+) -> _ArticleNames:
+    """Names of one article. A sentence-initial capital counts as a name when the same name
+    appears mid-sentence somewhere in the corpus, or in this article's title ("Orbix said..."
+    under "Orbix Payroll Acquired...")."""
+    occurrences, lower, acronyms = scanned
+    title_words = set(words(article.title))
+    confirmed = {o.key for o in occurrences if not o.initial} | confirmed_anywhere
+    confirmed |= {o.key for o in occurrences if all(w in title_words for w in o.key.split())}
     names = _ArticleNames(acronyms=acronyms)
     for o in occurrences:
         key_words = o.key.split()
@@ -363,7 +397,12 @@ def build_vendor_data(
         }
         return related.pop() if len(related) == 1 else key
 
-    per_article = [_article_names(a) for a in articles]
+    scans = [scan_names(a.text) for a in articles]
+    anywhere = {o.key for occurrences, _, _ in scans for o in occurrences if not o.initial}
+    agentive = {o.key for occurrences, _, _ in scans for o in occurrences if o.agentive}
+    per_article = [
+        _article_names(a, scan, anywhere) for a, scan in zip(articles, scans, strict=True)
+    ]
     about: list[list[str]] = []
     for article, names in zip(articles, per_article, strict=True):
         title_words = set(words(article.title))
@@ -373,13 +412,26 @@ def build_vendor_data(
             subjects = [lookup[key_of(v)] for v in article.vendors if key_of(v) in lookup]
         else:
             scored: Counter = Counter()
+            # "Orbix Payroll" and "Orbix" in one article are one name: group by first word.
+            groups: dict[str, Counter] = defaultdict(Counter)
             for key, count in names.counts.items():
+                groups[key.split()[0]][key] += count
+            for group in groups.values():
+                key = group.most_common(1)[0][0]
                 in_title = all(w in title_words for w in key.split())
-                if in_title and count >= MIN_SUBJECT_MENTIONS and key not in CORPORATE_FORMS:
+                total = sum(group.values())
+                acts = any(member in agentive for member in group)
+                if (
+                    in_title
+                    and acts
+                    and total >= MIN_SUBJECT_MENTIONS
+                    and key not in CORPORATE_FORMS
+                ):
                     target = resolve(key)
-                    if target != key and target in entities:
-                        register(key, target)  # "Kestrel" -> Kestrel DataWorks
-                    scored[target] += count
+                    for member in group:
+                        if member != target and target in entities and member not in lookup:
+                            register(names.displays[member].most_common(1)[0][0], target)
+                    scored[target] += total
             for key, count in alias_hits.items():
                 if entities[key]["vendor"] and (key in title_hits or count >= 3):
                     scored[key] += count
@@ -388,8 +440,11 @@ def build_vendor_data(
                 if key not in entities:
                     display = names.displays[key].most_common(1)[0][0]
                     add_entity(display, True, "text")
-                    # "Orbix" alone refers to the article's "Orbix Payroll".
+                    # "Orbix" alone refers to the article's "Orbix Payroll", and vice versa.
                     first = key.split()[0]
+                    for member in groups.get(first, {}):
+                        if member not in lookup:
+                            register(names.displays[member].most_common(1)[0][0], lookup[key])
                     if len(key.split()) > 1 and first not in NOT_VENDORS and len(first) > 2:
                         register(first, lookup[key])
         about.append(list(dict.fromkeys(lookup.get(k, k) for k in subjects)))
@@ -402,7 +457,11 @@ def build_vendor_data(
     for names in per_article:
         for key, display in ((k, d.most_common(1)[0][0]) for k, d in names.displays.items()):
             if key not in lookup:
-                add_entity(display, False, "mention")
+                target = resolve(key)
+                if target != key and target in entities:
+                    register(display, target)
+                else:
+                    add_entity(display, False, "mention")
 
     mentions: dict[str, set[int]] = defaultdict(set)
     first_row: dict[int, int] = {}
