@@ -33,8 +33,10 @@ from index.names import CORPORATE_FORMS, NOT_VENDORS, key_of, words
 
 VENDORS_FILE = "vendors.json"
 ALIAS_FILES = ("vendors.yml", "vendors.yaml")
-DATA_VERSION = 3  # bump when extraction rules change: the builder then rewrites vendors.json
+DATA_VERSION = 6  # bump when extraction rules change: the builder then rewrites vendors.json
 MAX_SUBJECTS = 3
+# rapidfuzz ratio cut-offs for reading a query word as a misspelt vendor name.
+FUZZY_LONG, FUZZY_SHORT, FUZZY_KNOWN_WORD = 80, 86, 90
 MIN_SUBJECT_MENTIONS = 2
 # Words that carry the question, not the vendor: never read as (part of) a vendor name.
 QUESTION_WORDS = frozenset(
@@ -254,6 +256,20 @@ def scan_names(text: str) -> tuple[list[_Occurrence], set[str], dict[str, str]]:
     acronyms: dict[str, str] = {}
     run: list[re.Match[str]] = []
 
+    def record(parts: list[re.Match[str]], initial: bool) -> None:
+        display = re.sub(r"['’]s$", "", text[parts[0].start() : parts[-1].end()])
+        key = key_of(display)
+        if len(key) < 2 or all(w in NOT_VENDORS or w in CORPORATE_FORMS for w in key.split()):
+            return
+        following = text[parts[-1].end() : parts[-1].end() + 40]
+        agentive = bool(_POSSESSIVE_AFTER.match(following)) or (
+            (m := _NEXT_WORD.match(following)) is not None and m.group(1).lower() in AGENT_VERBS
+        )
+        occurrences.append(_Occurrence(key, display, parts[0].start(), initial, agentive))
+        after = _ACRONYM_AFTER.match(text, parts[-1].end())
+        if after and len(key.split()) > 1:
+            acronyms[after.group(1).lower()] = key
+
     def flush() -> None:
         if not run:
             return
@@ -266,18 +282,11 @@ def scan_names(text: str) -> tuple[list[_Occurrence], set[str], dict[str, str]]:
             parts.pop(0)
             initial = False
         if parts:
-            display = re.sub(r"['’]s$", "", text[parts[0].start() : parts[-1].end()])
-            key = key_of(display)
-            if key and not all(w in NOT_VENDORS for w in key.split()):
-                following = text[parts[-1].end() : parts[-1].end() + 40]
-                agentive = bool(_POSSESSIVE_AFTER.match(following)) or (
-                    (m := _NEXT_WORD.match(following)) is not None
-                    and m.group(1).lower() in AGENT_VERBS
-                )
-                occurrences.append(_Occurrence(key, display, parts[0].start(), initial, agentive))
-                after = _ACRONYM_AFTER.match(text, parts[-1].end())
-                if after and len(key.split()) > 1:
-                    acronyms[after.group(1).lower()] = key
+            record(parts, initial)
+            if initial and len(parts) > 1:
+                # "Rival Tessaly also makes drones": the capital of "Rival" may be grammar, so
+                # the rest of the run is a name candidate of its own.
+                record(parts[1:], False)
         run.clear()
 
     for token in tokens:
@@ -417,8 +426,11 @@ def build_vendor_data(
             for key, count in names.counts.items():
                 groups[key.split()[0]][key] += count
             for group in groups.values():
-                key = group.most_common(1)[0][0]
-                in_title = all(w in title_words for w in key.split())
+                # The fullest form the title uses names the vendor ("Orbix Payroll").
+                titled = [m for m in group if all(w in title_words for w in m.split())]
+                key = max(titled, key=lambda m: (len(m.split()), group[m]), default="")
+                key = key or group.most_common(1)[0][0]
+                in_title = bool(titled)
                 total = sum(group.values())
                 acts = any(member in agentive for member in group)
                 if (
@@ -578,9 +590,14 @@ class VendorIndex:
             for i, (original, lower) in enumerate(tokens):
                 if i in found.matched_words or len(lower) < 4 or not lower.isalpha():
                     continue
-                if lower in QUESTION_WORDS or lower in NOT_VENDORS or known_word(lower):
+                if lower in QUESTION_WORDS or lower in NOT_VENDORS:
                     continue
-                cutoff = 80 if len(lower) >= 6 else 86
+                # A word the corpus knows may still be a near-spelling of a vendor ("norvell"
+                # stems to "norvel"): only very close matches for those.
+                if known_word(lower):
+                    cutoff = FUZZY_KNOWN_WORD
+                else:
+                    cutoff = FUZZY_LONG if len(lower) >= 6 else FUZZY_SHORT
                 best = process.extractOne(
                     lower, self._fuzzy_forms, scorer=fuzz.ratio, score_cutoff=cutoff
                 )
