@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from index.chunking import sentences
-from index.lexical import tokenize
+from index.terms import stems
 
 # A sentence that also names the vendor asked about wins ties against one that does not.
 VENDOR_BONUS = 0.5
@@ -31,11 +31,11 @@ def key_sentences(
     spans = sentences(quote)
     if not spans:
         return []
-    vendor_stems = set(tokenize([" ".join(vendor_terms)])[0]) if vendor_terms else set()
-    query_terms = set(tokenize([query])[0]) | set(tokenize([" ".join(extra_terms)])[0])
+    vendor_stems = set(stems(" ".join(vendor_terms)))
+    query_terms = set(stems(query)) | set(stems(" ".join(extra_terms)))
     query_terms -= vendor_stems
     weight = (idf if callable(idf) else (idf or {}).get) if idf is not None else None
-    token_lists = tokenize([quote[s.start : s.end] for s in spans])
+    token_lists = [stems(quote[s.start : s.end]) for s in spans]
     scored = []
     for position, (span, tokens) in enumerate(zip(spans, token_lists, strict=True)):
         present = set(tokens)

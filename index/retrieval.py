@@ -27,9 +27,9 @@ from index.answer import Answer, ArticleRef, Result
 from index.dense import search_dense
 from index.embedding import Embedder
 from index.highlight import key_sentences
-from index.lexical import tokenize
 from index.names import CORPORATE_FORMS, NOT_VENDORS
 from index.store import EMBEDDINGS, StoredIndex
+from index.terms import stems
 from index.vendors import QUESTION_WORDS, VENDORS_FILE, VendorIndex, VendorMatch, read_alias_file
 
 MAX_QUERY_CHARS = 500  # longer queries are cut (with a note): the model reads ~256 tokens anyway
@@ -160,10 +160,14 @@ class Retriever:
         self._bm25 = lexical.retriever
         self._vocab: dict = lexical.vocab
         self._postings = self._bm25.scores
+        self._article_index = {a.id: i for i, a in enumerate(index.articles)}
+        self._by_date: dict[str, list[int]] = {}  # vendor -> its articles, newest first
         self._ordinal = np.array(
             [a.published.toordinal() if a.published else 0 for a in index.articles],
             dtype=np.int64,
         )
+        for key, article_ids in self.vendors.about_articles.items():
+            self._by_date[key] = sorted(article_ids, key=lambda a: -self._ordinal[a])
 
     # ------------------------------------------------------------------------------ loading
 
@@ -198,11 +202,11 @@ class Retriever:
     # ----------------------------------------------------------------------- lexical helpers
 
     def _query_tokens(self, text: str) -> list[str]:
-        return [t for t in tokenize([text])[0] if t in self._vocab]
+        return [t for t in dict.fromkeys(stems(text)) if t in self._vocab]
 
     def _known_word(self, word: str) -> bool:
-        stems = tokenize([word])[0]
-        return not stems or all(s in self._vocab for s in stems)
+        terms = stems(word)
+        return not terms or all(t in self._vocab for t in terms)
 
     def _idf(self, stem: str) -> float:
         token_id = self._vocab.get(stem)
@@ -241,11 +245,21 @@ class Retriever:
             return rrf * (RRF_K + 1) / 2  # 1.0 for a passage first in both lists
         return self.alpha * dense + (1 - self.alpha) * lex
 
-    def candidates(self, query: str, rows: np.ndarray | None = None) -> list[Candidate]:
-        """Scored candidates: within `rows` if given (a vendor's passages), else corpus-wide."""
+    def prepare(self, query: str) -> tuple[np.ndarray, list[str], np.ndarray, float]:
+        """Per-query work done once: the query vector and every passage's BM25 score."""
         vector = self.embedder.embed([query])[0]
         tokens = self._query_tokens(query)
         lexical_all, ceiling = self._lexical_scores(tokens)
+        return vector, tokens, lexical_all, ceiling
+
+    def candidates(
+        self,
+        query: str,
+        rows: np.ndarray | None = None,
+        prepared: tuple[np.ndarray, list[str], np.ndarray, float] | None = None,
+    ) -> list[Candidate]:
+        """Scored candidates: within `rows` if given (a vendor's passages), else corpus-wide."""
+        vector, tokens, lexical_all, ceiling = prepared or self.prepare(query)
         if rows is None:
             dense_ids, _ = search_dense(self.index.dense, vector, CANDIDATES)
             n = min(CANDIDATES, self.index.size)
@@ -407,8 +421,11 @@ class Retriever:
                 return self._weak(query, notes)
         else:
             candidates = []
+            prepared = self.prepare(query)
             for rows, tier in tiers:
-                scored = self.candidates(query, rows.astype(np.int64)) if len(rows) else []
+                scored = (
+                    self.candidates(query, rows.astype(np.int64), prepared) if len(rows) else []
+                )
                 for c in scored:
                     c.tier = tier
                 candidates.extend(scored)
@@ -508,14 +525,16 @@ class Retriever:
         )
 
     def _newest_about(self, keys: list[str], after: date, exclude: set[int]) -> int | None:
+        """The newest article about any of `keys` published after `after`, if any."""
         best: int | None = None
         for key in keys:
-            for idx in self.vendors.about_articles.get(key, []):
-                published = self.index.articles[idx].published
-                if idx in exclude or published is None or published <= after:
-                    continue
-                if best is None or published > self.index.articles[best].published:  # type: ignore[operator]
-                    best = idx
+            for idx in self._by_date.get(key, ()):  # newest first: the first usable one wins
+                if self._ordinal[idx] <= after.toordinal():
+                    break
+                if idx not in exclude:
+                    if best is None or self._ordinal[idx] > self._ordinal[best]:
+                        best = idx
+                    break
         return best
 
     def _flag_superseded(
@@ -527,9 +546,8 @@ class Retriever:
         Kaspersky that mentions Cisco is not superseded by newer Kaspersky news for a Cisco
         question), else the vendors the quoted article is about.
         """
-        index_of = {a.id: i for i, a in enumerate(self.index.articles)}
         for result in results:
-            idx = index_of[result.article.id]
+            idx = self._article_index[result.article.id]
             article = self.index.articles[idx]
             if article.published is None:
                 continue

@@ -33,7 +33,7 @@ from index.names import CORPORATE_FORMS, NOT_VENDORS, key_of, words
 
 VENDORS_FILE = "vendors.json"
 ALIAS_FILES = ("vendors.yml", "vendors.yaml")
-DATA_VERSION = 6  # bump when extraction rules change: the builder then rewrites vendors.json
+DATA_VERSION = 7  # bump when extraction rules change: the builder then rewrites vendors.json
 MAX_SUBJECTS = 3
 # rapidfuzz ratio cut-offs for reading a query word as a misspelt vendor name.
 FUZZY_LONG, FUZZY_SHORT, FUZZY_KNOWN_WORD = 80, 86, 90
@@ -314,6 +314,7 @@ def _article_names(
     article: Article,
     scanned: tuple[list[_Occurrence], set[str], dict[str, str]],
     confirmed_anywhere: set[str],
+    lower_anywhere: set[str],
 ) -> _ArticleNames:
     """Names of one article. A sentence-initial capital counts as a name when the same name
     appears mid-sentence somewhere in the corpus, or in this article's title ("Orbix said..."
@@ -325,8 +326,9 @@ def _article_names(
     names = _ArticleNames(acronyms=acronyms)
     for o in occurrences:
         key_words = o.key.split()
-        # A word the article also writes in lower case is a common word, not a name.
-        if len(key_words) == 1 and key_words[0] in lower:
+        # A word the corpus also writes in lower case is a common word, not a name
+        # ("Payroll" in "Orbix Payroll disclosed", "Agencies must report").
+        if len(key_words) == 1 and (key_words[0] in lower or key_words[0] in lower_anywhere):
             continue
         if o.initial and o.key not in confirmed:
             continue
@@ -409,8 +411,10 @@ def build_vendor_data(
     scans = [scan_names(a.text) for a in articles]
     anywhere = {o.key for occurrences, _, _ in scans for o in occurrences if not o.initial}
     agentive = {o.key for occurrences, _, _ in scans for o in occurrences if o.agentive}
+    lower_anywhere = set().union(*(lower for _, lower, _ in scans)) if scans else set()
     per_article = [
-        _article_names(a, scan, anywhere) for a, scan in zip(articles, scans, strict=True)
+        _article_names(a, scan, anywhere, lower_anywhere)
+        for a, scan in zip(articles, scans, strict=True)
     ]
     about: list[list[str]] = []
     for article, names in zip(articles, per_article, strict=True):
