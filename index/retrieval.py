@@ -44,6 +44,8 @@ MIN_DENSE_SCORE = 0.30
 # Calibrated on tests/fixtures/eval (benchmarks/quality.py --calibrate; see README there).
 MIN_EVIDENCE = 0.55
 MAX_PER_ARTICLE = 2
+# Outside the asked vendor's own articles, a passage must score at least this share of the best.
+RELATIVE_FLOOR = 0.6
 BRIEF_MIN_ITEMS = 10
 # Two results closer than this in fused score count as equally relevant: newer goes first.
 TIE_EPSILON = 0.02
@@ -357,6 +359,8 @@ class Retriever:
             capital = (original[:1].isupper() and (i > 0 or rare)) or (
                 len(original) > 1 and original.isupper()
             )
+            # A lower-case unknown word in a longer question is left to the evidence threshold:
+            # it is as often an ordinary word the corpus lacks ("shortfall") as a name.
             if capital or short:
                 flagged.add(i)
                 name_like |= capital or (rare and len(words) <= 2) or len(words) == 1
@@ -431,6 +435,11 @@ class Retriever:
                 candidates.extend(scored)
             if not candidates:
                 return self._abstain(query, notes, vendor_names)
+        # Passages about the asked vendor always qualify; anything else (no vendor named, or a
+        # passage elsewhere that only names the vendor) must be close to the best match, so a
+        # weak passage about another vendor is never offered as if it answered.
+        floor = RELATIVE_FLOOR * max((c.fused for c in candidates), default=0.0)
+        candidates = [c for c in candidates if (tiers and c.tier == 0) or c.fused >= floor]
         results = self._results(query, candidates, k, tuple(vendor_names))
         self._flag_superseded(results, notes, asked)
         message = self._summary(results)
@@ -569,20 +578,23 @@ class Retriever:
         """One best quote per article about the vendor(s), newest first, as a timeline."""
         names = [self.vendors.name(key) for key in keys]
         vector = self.embedder.embed([" ".join(names)])[0]
+        # One entry per story: a wire story republished elsewhere is shown once, from the
+        # outlet that published it first, with the others listed under it.
+        about = {a for key in keys for a in self.vendors.about_articles.get(key, [])}
+        representative: dict[int, int] = {}
+        for a in about:
+            cluster = self.cluster_of.get(a)
+            members = (
+                [m for m in self.clusters[cluster] if m in about] if cluster is not None else [a]
+            )
+            representative[a] = min(members, key=lambda m: (self._ordinal[m] or 10**9, m))
         articles = sorted(
-            {a for key in keys for a in self.vendors.about_articles.get(key, [])},
+            set(representative.values()),
             key=lambda a: (-self._ordinal[a], self.index.articles[a].id),
         )
         mentioned = set(np.concatenate([self.vendors.mention_rows(v) for v in keys]).tolist())
         results: list[Result] = []
-        shown_cluster: dict[int, Result] = {}
         for article_idx in articles:
-            cluster = self.cluster_of.get(article_idx)
-            if cluster is not None and cluster in shown_cluster:
-                shown_cluster[cluster].also_in.append(
-                    ArticleRef.of(self.index.articles[article_idx])
-                )
-                continue
             rows = self.vendors.article_rows(article_idx)
             if len(rows) == 0:
                 continue
@@ -594,8 +606,11 @@ class Retriever:
             _, start, end = (int(x) for x in self.index.passages[row])
             score = float(scores[row - int(rows[0])])
             result = self._result(article_idx, start, end, score, query, tuple(names))
-            if cluster is not None:
-                shown_cluster[cluster] = result
+            result.also_in = [
+                ArticleRef.of(self.index.articles[a])
+                for a in sorted(about, key=lambda m: (self._ordinal[m], m))
+                if representative[a] == article_idx and a != article_idx
+            ]
             results.append(result)
             if len(results) >= max(k, BRIEF_MIN_ITEMS):
                 break
@@ -612,7 +627,10 @@ class Retriever:
             oldest = dated[-1].article.published
             span = f", {oldest} to {dated[0].article.published}" if len(dated) > 1 else ""
             span = span or f", {dated[0].article.published}"
-        message = f"{_join(names)}: {_plural(len(results), 'source')}{span}, newest first."
+        count = _plural(len(results), "source")
+        if len(articles) > len(results):
+            count = f"the {len(results)} newest of {len(articles)} sources"
+        message = f"{_join(names)}: {count}{span}, newest first."
         return Answer(
             query=query, kind="brief", results=results, message=message, vendors=names,
             notices=notes,
