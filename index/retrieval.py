@@ -164,6 +164,7 @@ class Retriever:
         self._postings = self._bm25.scores
         self._article_index = {a.id: i for i, a in enumerate(index.articles)}
         self._by_date: dict[str, list[int]] = {}  # vendor -> its articles, newest first
+        self._subjectless = np.array([not keys for keys in self.vendors.about], dtype=bool)
         self._ordinal = np.array(
             [a.published.toordinal() if a.published else 0 for a in index.articles],
             dtype=np.int64,
@@ -303,8 +304,15 @@ class Retriever:
             names = [self.vendors.name(key) for key in match.covered]
             if not content:
                 return self._brief(query, match.covered, k, notes)
-            tier0 = np.unique(np.concatenate([self.vendors.about_rows(v) for v in match.covered]))
+            # Tier 0: the vendor's own articles, and passages naming it in articles about no
+            # vendor in particular (a roundup). Tier 1: passages naming it inside articles about
+            # other vendors; they never outrank tier 0.
+            about = np.concatenate([self.vendors.about_rows(v) for v in match.covered])
             named = np.concatenate([self.vendors.mention_rows(v) for v in match.covered])
+            unowned = (
+                named[self._subjectless[self.index.passages[named, 0]]] if len(named) else named
+            )
+            tier0 = np.unique(np.concatenate([about, unowned]))
             tier1 = np.setdiff1d(named, tier0)
             return self._answer(
                 query, k, notes, names, [(tier0, 0), (tier1, 1)], asked=match.covered

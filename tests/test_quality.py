@@ -97,10 +97,15 @@ def test_a_newer_source_than_the_first_quote_is_pointed_out(retriever):
 
 
 def test_named_vendor_passages_come_before_any_other_vendor(retriever):
-    answer = retriever.ask("Zentara covered list national security threat", k=10)
-    about = ["Zentara Telecom" in r.vendors for r in answer.results]
-    assert about[0] and about == sorted(about, reverse=True)  # no Zentara result after another
-    assert any(not a for a in about)  # the Hyvera article naming Zentara is still offered, after
+    answer = retriever.ask("Zentara unacceptable risk to national security", k=10)
+    # Own: Zentara's articles or a roundup about no vendor in particular; other: an article
+    # about another vendor (Hyvera) that names Zentara in passing.
+    other = [bool(r.vendors) and "Zentara Telecom" not in r.vendors for r in answer.results]
+    assert not other[0] and other == sorted(other)  # nothing of Zentara's after another's
+    hyvera = answer.results[other.index(True)]
+    assert hyvera.article.id == "hyvera-2021-03-12-fcc-covered" and "Zentara" in hyvera.quote
+    # ...even though it matches the question better than some of Zentara's own passages.
+    assert hyvera.score > min(r.score for r, o in zip(answer.results, other, strict=True) if not o)
     for r in answer.results:
         assert "Zentara" in r.quote or "Zentara Telecom" in r.vendors
 
@@ -251,3 +256,20 @@ def test_cli_shows_brief_newer_sources_and_other_outlets(tmp_path, config_for):
     assert (
         data["kind"] == "brief" and data["results"][1]["superseded_by"]["published"] == "2024-07-20"
     )
+
+
+def test_equally_relevant_results_put_the_newer_source_first(retriever):
+    from index.answer import ArticleRef, Result
+    from index.retrieval import Candidate
+
+    def item(score: float, published: str, tier: int = 0):
+        ref = ArticleRef(f"a-{published}", "t", "", "p", published)
+        return Candidate(0, score, score, 0.0, tier), Result(0, score, "q", ref, 0, 1)
+
+    ordered = retriever._newer_first_on_ties(
+        [item(0.80, "2019-01-01"), item(0.795, "2024-01-01"), item(0.60, "2025-01-01")]
+    )
+    assert [r.article.published for _, r in ordered] == ["2024-01-01", "2019-01-01", "2025-01-01"]
+    # Never across tiers: another vendor's passage does not jump ahead for being newer.
+    mixed = retriever._newer_first_on_ties([item(0.5, "2019-01-01", 0), item(0.5, "2024-01-01", 1)])
+    assert [r.article.published for _, r in mixed] == ["2019-01-01", "2024-01-01"]
