@@ -65,6 +65,16 @@ def calibrate(points: list[tuple[float, bool]]) -> tuple[float, int]:
     return max(optimal, key=margin), best
 
 
+def evidence_points(probe: Retriever, questions) -> list[tuple[float, bool, str]]:  # type: ignore[no-untyped-def]
+    """(best fused score, answerable, question) for questions routed to the no-vendor path."""
+    points = []
+    for q in questions:
+        answer = probe.ask(q.question, k=10)
+        if answer.kind == "answer" and not answer.vendors and answer.results:
+            points.append((answer.results[0].score, not q.expect_none, q.question))
+    return points
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=str(REPO / "tests/fixtures/eval/corpus"))
@@ -89,28 +99,29 @@ def main() -> int:
         print("Pipelines")
         print(format_table(pipelines))
 
-        print("\nFusion (shipped pipeline)")
+        print("\nFusion (shipped pipeline; each variant with its own calibrated threshold)")
         fusion_rows = []
         variants = [("rrf", None)] + [("blend", a) for a in ALPHAS]
         for fusion, alpha in variants:
             options = {"fusion": fusion}
             if alpha is not None:
                 options["alpha"] = alpha
-            m = run(stored, embedder, questions, pipelines=("hybrid",), **options)[0]
+            points = evidence_points(
+                Retriever(stored, embedder, min_evidence=0.0, **options), questions
+            )
+            cut, _ = calibrate([(s, a) for s, a, _ in points]) if points else (0.0, 0)
+            m = run(
+                stored, embedder, questions, pipelines=("hybrid",), min_evidence=cut, **options
+            )[0]
             label = "rrf" if fusion == "rrf" else f"blend a={alpha}"
-            fusion_rows.append({"fusion": label, **m.row()})
+            fusion_rows.append({"fusion": label, "threshold": cut, **m.row()})
             print(
                 f"  {label:<14} hit@1 {m.hit1:.3f}  hit@3 {m.hit3:.3f}  MRR@10 {m.mrr10:.3f}  "
-                f"abstain P {m.abstain_precision:.3f} R {m.abstain_recall:.3f}"
+                f"abstain P {m.abstain_precision:.3f} R {m.abstain_recall:.3f}  (threshold {cut:.3f})"
             )
 
         print("\nAbstention calibration (questions naming no vendor)")
-        probe = Retriever(stored, embedder, min_evidence=0.0)
-        points: list[tuple[float, bool, str]] = []
-        for q in questions:
-            answer = probe.ask(q.question, k=10)
-            if answer.kind == "answer" and not answer.vendors and answer.results:
-                points.append((answer.results[0].score, not q.expect_none, q.question))
+        points = evidence_points(Retriever(stored, embedder, min_evidence=0.0), questions)
         threshold, errors = calibrate([(s, a) for s, a, _ in points])
         for s, answerable, question in sorted(points):
             print(f"  {s:.3f}  {'answerable ' if answerable else 'expect-none'}  {question}")

@@ -273,3 +273,18 @@ def test_equally_relevant_results_put_the_newer_source_first(retriever):
     # Never across tiers: another vendor's passage does not jump ahead for being newer.
     mixed = retriever._newer_first_on_ties([item(0.5, "2019-01-01", 0), item(0.5, "2024-01-01", 1)])
     assert [r.article.published for _, r in mixed] == ["2019-01-01", "2024-01-01"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["???", "'s", "Inc.", "the", "AO", "ZTC ZTC ZTC", "кasperský", "🙂 quillon 🙂", "Quillon" * 80,
+     "is  \t Acme's   Lab, Inc. banned?", "CVE-2023-0142 CVE-2023-0142", "-", "a" * 600, "0"],
+)  # fmt: skip
+def test_odd_queries_never_crash_and_stay_traceable(retriever, eval_index, query):
+    answer = retriever.ask(query)
+    assert answer.kind in {"answer", "brief", "none", "usage"}
+    assert answer.message
+    texts = {a.id: a.text for a in eval_index.articles}
+    for r in answer.results:
+        assert texts[r.article.id][r.start : r.end] == r.quote
+    json.dumps(answer.to_json())
