@@ -254,6 +254,12 @@ NOT_VENDORS = frozenset(
     ]
 )
 
+
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of `text` (for readable word lists in source)."""
+    return frozenset(text.split())
+
+
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b", re.I)
 _NON_WORD = re.compile(r"[^\w&]+")
 

@@ -27,7 +27,7 @@ from index.answer import Answer, ArticleRef, Result
 from index.dense import search_dense
 from index.embedding import Embedder
 from index.highlight import key_sentences
-from index.names import CORPORATE_FORMS, NOT_VENDORS
+from index.names import CORPORATE_FORMS, NOT_VENDORS, word_set
 from index.store import EMBEDDINGS, StoredIndex
 from index.terms import stems
 from index.vendors import QUESTION_WORDS, VENDORS_FILE, VendorIndex, VendorMatch, read_alias_file
@@ -99,6 +99,16 @@ _STOP = frozenset(
         "its",
         "them",
     ]
+)
+
+# A covered vendor's name with only these words around it asks for its brief:
+# "kaspersky", "latest on Kaspersky", "what's new with Kaspersky?", "tell me about Kaspersky".
+BRIEF_FILLER = word_set(
+    """
+    brief summary overview status update updates latest news new recent what whats s about tell
+    me us show give anything info information on with there any know do we you vendor company
+    profile history timeline report reports
+    """
 )
 
 USAGE = 'Ask about a vendor, e.g. "is Kaspersky allowed on GSA?", or give a vendor name.'
@@ -302,7 +312,7 @@ class Retriever:
         content = self._content_words(match)
         if match.covered:
             names = [self.vendors.name(key) for key in match.covered]
-            if not content:
+            if all(lower in BRIEF_FILLER for _, _, lower in content):
                 return self._brief(query, match.covered, k, notes)
             # Tier 0: the vendor's own articles, and passages naming it in articles about no
             # vendor in particular (a roundup). Tier 1: passages naming it inside articles about
@@ -334,7 +344,7 @@ class Retriever:
 
     def _content_words(self, match: VendorMatch) -> list[tuple[int, str, str]]:
         """Query words left once vendor names, legal forms and filler are set aside."""
-        skip = _STOP | CORPORATE_FORMS | {"brief", "latest", "news", "status", "summary", "update"}
+        skip = _STOP | CORPORATE_FORMS
         return [
             (i, original, lower)
             for i, (original, lower) in enumerate(match.tokens)
