@@ -334,12 +334,26 @@ class Retriever:
             return self._weak(query, notes)
         if match.passing:
             names = [self.vendors.name(key) for key in match.passing]
+            # An alias-file vendor that no article mentions: nothing in the corpus about it.
+            unmentioned = [v for v in match.passing if len(self.vendors.mention_rows(v)) == 0]
+            if unmentioned:
+                return self._abstain(query, notes, [self.vendors.name(v) for v in unmentioned])
             rows = np.unique(np.concatenate([self.vendors.mention_rows(v) for v in match.passing]))
-            notes.append(
-                f"No article in the corpus is mainly about {_join(names)}; "
-                f"showing passages that mention {'it' if len(names) == 1 else 'them'}."
-            )
-            return self._answer(query, k, notes, names, [(rows, 1)], asked=match.passing)
+            # Say so when the name looks like a vendor ("Cisco") or is all the user typed; a
+            # place or programme named in a question ("Chicago", "GSA Schedule") just narrows
+            # the passages.
+            bare = all(lower in BRIEF_FILLER for _, _, lower in content)
+            vendorish = [
+                n
+                for v, n in zip(match.passing, names, strict=True)
+                if bare or self.vendors.is_vendorish(v)
+            ]
+            if vendorish:
+                notes.append(
+                    f"No article in the corpus is mainly about {_join(vendorish)}; "
+                    f"showing passages that mention {'it' if len(vendorish) == 1 else 'them'}."
+                )
+            return self._answer(query, k, notes, vendorish, [(rows, 1)], asked=match.passing)
         return self._answer(query, k, notes, [], None)
 
     def _content_words(self, match: VendorMatch) -> list[tuple[int, str, str]]:
@@ -452,7 +466,9 @@ class Retriever:
                     c.tier = tier
                 candidates.extend(scored)
             if not candidates:
-                return self._abstain(query, notes, vendor_names)
+                if vendor_names:
+                    return self._abstain(query, notes, vendor_names)
+                return self._weak(query, notes)
         # Passages about the asked vendor always qualify; anything else (no vendor named, or a
         # passage elsewhere that only names the vendor) must be close to the best match, so a
         # weak passage about another vendor is never offered as if it answered.

@@ -33,7 +33,7 @@ from index.names import CORPORATE_FORMS, NOT_VENDORS, key_of, words
 
 VENDORS_FILE = "vendors.json"
 ALIAS_FILES = ("vendors.yml", "vendors.yaml")
-DATA_VERSION = 7  # bump when extraction rules change: the builder then rewrites vendors.json
+DATA_VERSION = 8  # bump when extraction rules change: the builder then rewrites vendors.json
 MAX_SUBJECTS = 3
 # rapidfuzz ratio cut-offs for reading a query word as a misspelt vendor name.
 FUZZY_LONG, FUZZY_SHORT, FUZZY_KNOWN_WORD = 80, 86, 90
@@ -478,6 +478,8 @@ def build_vendor_data(
                     register(display, target)
                 else:
                     add_entity(display, False, "mention")
+                    # Does it act like a company anywhere ("Cisco has", "Nokia said")?
+                    entities[key]["acts"] = key in agentive
 
     mentions: dict[str, set[int]] = defaultdict(set)
     first_row: dict[int, int] = {}
@@ -549,6 +551,11 @@ class VendorIndex:
 
     def name(self, key: str) -> str:
         return self.entities.get(key, {}).get("name", key)
+
+    def is_vendorish(self, key: str) -> bool:
+        """A known vendor, or a name the corpus shows acting like a company."""
+        entity = self.entities.get(key, {})
+        return bool(entity.get("vendor") or entity.get("acts"))
 
     def is_covered(self, key: str) -> bool:
         return key in self.about_articles

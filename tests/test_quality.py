@@ -80,7 +80,8 @@ def test_brief_is_a_timeline_newest_first_with_older_sources_flagged(retriever):
     assert all(r.superseded_by == newest.article for r in answer.results[1:])
     assert answer.message.startswith("Quillon Security: 4 sources, 2019-04-02 to 2024-07-20")
     # Aliases and legal forms reach the same brief.
-    for spelling in ("AO Quillon Lab", "Quillon Labs", "QUILLON SECURITY", "quillon's"):
+    for spelling in ("AO Quillon Lab", "Quillon Labs", "QUILLON SECURITY", "quillon's",
+                     "what's new with Quillon?", "latest on quillon"):  # fmt: skip
         again = retriever.ask(spelling)
         assert again.kind == "brief" and [r.article.id for r in again.results] == [
             r.article.id for r in answer.results
@@ -213,7 +214,7 @@ def test_editing_the_alias_file_alone_rebuilds_vendor_data_without_embedding(tmp
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, MODEL_ID, lambda: embedder)
     with open(corpus / "vendors.yml", "a") as handle:
-        handle.write("Norvel Systems:\n  aliases: [NVS]\n")
+        handle.write("Norvel Systems:\n  aliases: [NVS]\nAcme Widgets: [Acme]\n")
 
     def must_not_load():
         raise AssertionError("the model was loaded for an alias-only change")
@@ -222,6 +223,11 @@ def test_editing_the_alias_file_alone_rebuilds_vendor_data_without_embedding(tmp
     assert report.aliases_changed and report.embedded_passages == 0
     retriever = Retriever(open_index(index_dir, MODEL_ID), embedder)
     assert retriever.ask("NVS").vendors == ["Norvel Systems"]
+    # A vendor the alias file knows but no article mentions is still "nothing in the corpus".
+    acme = retriever.ask("Is Acme allowed on the GSA schedule?")
+    assert acme.results == [] and acme.message.startswith(
+        "Nothing in the corpus about Acme Widgets."
+    )
 
 
 def test_eval_command_prints_the_three_pipelines_side_by_side(tmp_path, config_for):
