@@ -16,7 +16,6 @@ at load time, so matching a query is a few dictionary lookups plus one rapidfuzz
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -29,11 +28,11 @@ from rapidfuzz import fuzz, process
 
 from index.articles import Article
 from index.errors import VendorcheckError
-from index.names import CORPORATE_FORMS, NOT_VENDORS, key_of, words
+from index.names import _POSSESSIVE, CORPORATE_FORMS, NOT_VENDORS, key_of, words
 
 VENDORS_FILE = "vendors.json"
 ALIAS_FILES = ("vendors.yml", "vendors.yaml")
-DATA_VERSION = 8  # bump when extraction rules change: the builder then rewrites vendors.json
+DATA_VERSION = 9  # bump when extraction rules change: the builder then rewrites vendors.json
 MAX_SUBJECTS = 3
 # rapidfuzz ratio cut-offs for reading a query word as a misspelt vendor name.
 FUZZY_LONG, FUZZY_SHORT, FUZZY_KNOWN_WORD = 80, 86, 90
@@ -233,10 +232,6 @@ class _Occurrence:
     agentive: bool = False  # "Quillon said", "Zentara's": how companies appear in news text
 
 
-def _is_capitalised(token: str) -> bool:
-    return token[0].isupper() or (token[0].isalpha() and any(c.isupper() for c in token[1:]))
-
-
 def _is_initial(text: str, start: int) -> bool:
     j = start - 1
     while j >= 0 and text[j] in _OPENERS:
@@ -244,41 +239,55 @@ def _is_initial(text: str, start: int) -> bool:
     return j < 0 or text[j] in _SENTENCE_END
 
 
+_UPPER, _LOWERC = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+_CAP_WORD = rf"(?:[{_UPPER}]|[{_LOWERC}]+[{_UPPER}])[\w&'’\-]*"  # "Kaspersky", "eBay"
+_CAP_TOKEN = re.compile(_CAP_WORD)
+_RUN = re.compile(rf"(?<![\w&'’\-]){_CAP_WORD}(?:(?: | & ){_CAP_WORD})*")
+_LOWER_WORD = re.compile(rf"(?<![\w&'’\-])[{_LOWERC}][\w&'’\-]*")
+_LEADING_FILLER = frozenset({"the", "a", "an", "in", "on", "at", "for"})
+
+
 def scan_names(text: str) -> tuple[list[_Occurrence], set[str], dict[str, str]]:
     """Capitalised name runs in `text`, the set of words seen lower-case, and acronym aliases.
 
     A run is consecutive capitalised words separated by single spaces ("AO Kaspersky Lab").
-    Sentence-initial words are marked: their capital may be grammar, not a name.
+    Sentence-initial words are marked: their capital may be grammar, not a name. Regexes find
+    the runs and the lower-case words, so a long corpus is scanned at C speed.
     """
-    tokens = list(_TOKEN.finditer(text))
     lower: set[str] = set()
+    for word in set(_LOWER_WORD.findall(text)):
+        if word.isalnum():
+            lower.add(word.lower())
+        else:
+            lower.update(words(word))
     occurrences: list[_Occurrence] = []
     acronyms: dict[str, str] = {}
-    run: list[re.Match[str]] = []
 
-    def record(parts: list[re.Match[str]], initial: bool) -> None:
-        display = re.sub(r"['’]s$", "", text[parts[0].start() : parts[-1].end()])
+    def record(parts: list[tuple[int, int]], initial: bool) -> None:
+        start, end = parts[0][0], parts[-1][1]
+        display = re.sub(r"['’]s$", "", text[start:end])
         key = key_of(display)
         if len(key) < 2 or all(w in NOT_VENDORS or w in CORPORATE_FORMS for w in key.split()):
             return
-        following = text[parts[-1].end() : parts[-1].end() + 40]
+        following = text[end : end + 40]
         agentive = bool(_POSSESSIVE_AFTER.match(following)) or (
             (m := _NEXT_WORD.match(following)) is not None and m.group(1).lower() in AGENT_VERBS
         )
-        occurrences.append(_Occurrence(key, display, parts[0].start(), initial, agentive))
-        after = _ACRONYM_AFTER.match(text, parts[-1].end())
+        occurrences.append(_Occurrence(key, display, start, initial, agentive))
+        after = _ACRONYM_AFTER.match(text, end)
         if after and len(key.split()) > 1:
             acronyms[after.group(1).lower()] = key
 
-    def flush() -> None:
-        if not run:
-            return
-        parts = list(run)
-        initial = _is_initial(text, parts[0].start())
-        # Drop leading function words ("The", "In") and trailing ones.
-        while parts and words(parts[0].group())[:1] and words(parts[0].group())[0] in NOT_VENDORS:
-            if words(parts[0].group())[0] not in {"the", "a", "an", "in", "on", "at", "for"}:
-                break
+    for run in _RUN.finditer(text):
+        base = run.start()
+        parts = [(base + m.start(), base + m.end()) for m in _CAP_TOKEN.finditer(run.group())]
+        initial = _is_initial(text, parts[0][0])
+        # Drop leading function words ("The", "In").
+        while (
+            parts
+            and (w := words(text[parts[0][0] : parts[0][1]])[:1])
+            and w[0] in (_LEADING_FILLER)
+        ):
             parts.pop(0)
             initial = False
         if parts:
@@ -287,18 +296,6 @@ def scan_names(text: str) -> tuple[list[_Occurrence], set[str], dict[str, str]]:
                 # "Rival Tessaly also makes drones": the capital of "Rival" may be grammar, so
                 # the rest of the run is a name candidate of its own.
                 record(parts[1:], False)
-        run.clear()
-
-    for token in tokens:
-        word = token.group()
-        if _is_capitalised(word) and not word.isdigit():
-            if run and text[run[-1].end() : token.start()] not in (" ", " & "):
-                flush()
-            run.append(token)
-        else:
-            flush()
-            lower.update(words(word))
-    flush()
     return occurrences, lower, acronyms
 
 
@@ -338,21 +335,39 @@ def _article_names(
     return names
 
 
-def _ngram_hits(text: str, lookup: dict[str, str], max_n: int = 5) -> list[tuple[str, int]]:
-    """(entity key, char offset) for every n-gram of `text` that is a known alias."""
-    tokens = [(m.start(), w) for m in _TOKEN.finditer(text) for w in words(m.group())[:1]]
-    hits: list[tuple[str, int]] = []
-    i = 0
-    while i < len(tokens):
-        for n in range(min(max_n, len(tokens) - i), 0, -1):
-            gram = " ".join(w for _, w in tokens[i : i + n])
-            if gram in lookup:
-                hits.append((lookup[gram], tokens[i][0]))
-                i += n
-                break
-        else:
-            i += 1
-    return hits
+_LOOKUP_WORD = re.compile(r"[\w&]+")
+
+
+class _Matcher:
+    """Longest-first matching of known names in text, fast enough for a 100k-passage corpus:
+    only positions whose word starts some known name are tried."""
+
+    def __init__(self, lookup: dict[str, str]) -> None:
+        self.lookup = lookup
+        self.size = len(lookup)  # the lookup grows during a build: rebuild when it has
+        self.first_words = {k.split(" ", 1)[0] for k in lookup}
+        self.max_n = min(6, max((k.count(" ") + 1 for k in lookup), default=1))
+
+    def hits(self, text: str) -> list[str]:
+        """Entity keys of every known name in `text`, in order."""
+        # Possessives become spaces: "Quillon's" -> "quillon".
+        tokens = [t for t in _LOOKUP_WORD.findall(_POSSESSIVE.sub("  ", text).lower()) if t != "_"]
+        first_words, lookup, max_n = self.first_words, self.lookup, self.max_n
+        hits: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if tokens[i] not in first_words:
+                i += 1
+                continue
+            for n in range(min(max_n, len(tokens) - i), 0, -1):
+                gram = " ".join(tokens[i : i + n]) if n > 1 else tokens[i]
+                if gram in lookup:
+                    hits.append(lookup[gram])
+                    i += n
+                    break
+            else:
+                i += 1
+        return hits
 
 
 def build_vendor_data(
@@ -417,10 +432,13 @@ def build_vendor_data(
         for a, scan in zip(articles, scans, strict=True)
     ]
     about: list[list[str]] = []
+    matcher: _Matcher | None = None
     for article, names in zip(articles, per_article, strict=True):
         title_words = set(words(article.title))
-        alias_hits = Counter(k for k, _ in _ngram_hits(article.text, lookup))
-        title_hits = {k for k, _ in _ngram_hits(article.title, lookup)}
+        if matcher is None or matcher.size != len(lookup):
+            matcher = _Matcher(lookup)
+        alias_hits = Counter(matcher.hits(article.text))
+        title_hits = set(matcher.hits(article.title))
         if article.vendors:
             subjects = [lookup[key_of(v)] for v in article.vendors if key_of(v) in lookup]
         else:
@@ -482,18 +500,10 @@ def build_vendor_data(
                     entities[key]["acts"] = key in agentive
 
     mentions: dict[str, set[int]] = defaultdict(set)
-    first_row: dict[int, int] = {}
-    spans_by_article: dict[int, list[int]] = defaultdict(list)
-    for row, (article_idx, start, _end) in enumerate(rows):
-        first_row.setdefault(article_idx, row)
-        spans_by_article[article_idx].append(start)
-    for article_idx, article in enumerate(articles):
-        starts = spans_by_article.get(article_idx)
-        if not starts:
-            continue
-        for key, offset in _ngram_hits(article.text, lookup):
-            position = max(0, bisect.bisect_right(starts, offset) - 1)
-            mentions[key].add(first_row[article_idx] + position)
+    final = _Matcher(lookup)
+    for row, (article_idx, start, end) in enumerate(rows):
+        for key in final.hits(articles[article_idx].text[start:end]):
+            mentions[key].add(row)
     return {
         "version": DATA_VERSION,
         "entities": entities,
