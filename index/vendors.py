@@ -32,11 +32,13 @@ from index.names import _POSSESSIVE, CORPORATE_FORMS, NOT_VENDORS, key_of, words
 
 VENDORS_FILE = "vendors.json"
 ALIAS_FILES = ("vendors.yml", "vendors.yaml")
-DATA_VERSION = 9  # bump when extraction rules change: the builder then rewrites vendors.json
+DATA_VERSION = 10  # bump when extraction rules change: the builder then rewrites vendors.json
 MAX_SUBJECTS = 3
 # rapidfuzz ratio cut-offs for reading a query word as a misspelt vendor name.
 FUZZY_LONG, FUZZY_SHORT, FUZZY_KNOWN_WORD = 80, 86, 90
 MIN_SUBJECT_MENTIONS = 2
+# A name the headline does not use is still the subject with this many mentions, twice the next.
+DOMINANT_MENTIONS = 4
 # Words that carry the question, not the vendor: never read as (part of) a vendor name.
 QUESTION_WORDS = frozenset(
     [
@@ -447,12 +449,29 @@ def build_vendor_data(
             groups: dict[str, Counter] = defaultdict(Counter)
             for key, count in names.counts.items():
                 groups[key.split()[0]][key] += count
-            for group in groups.values():
+            # A headline that does not name the vendor ("Russian antivirus firm banned"): the
+            # one company name that clearly dominates the body is the subject.
+            totals = sorted(
+                (
+                    (sum(g.values()), first)
+                    for first, g in groups.items()
+                    if any(m in agentive for m in g)
+                ),
+                reverse=True,
+            )
+            dominant = (
+                totals[0][1]
+                if totals
+                and totals[0][0] >= DOMINANT_MENTIONS
+                and (len(totals) == 1 or totals[0][0] >= 2 * totals[1][0])
+                else None
+            )
+            for first, group in groups.items():
                 # The fullest form the title uses names the vendor ("Orbix Payroll").
                 titled = [m for m in group if all(w in title_words for w in m.split())]
                 key = max(titled, key=lambda m: (len(m.split()), group[m]), default="")
                 key = key or group.most_common(1)[0][0]
-                in_title = bool(titled)
+                in_title = bool(titled) or first == dominant
                 total = sum(group.values())
                 acts = any(member in agentive for member in group)
                 if (

@@ -102,3 +102,17 @@ def test_broken_alias_file_is_a_one_line_error(tmp_path):
     (tmp_path / "vendors.yml").write_text("Marlow: 3\n")
     with pytest.raises(AliasFileError):
         read_alias_file(tmp_path)
+
+
+def test_a_vendor_the_headline_does_not_name_is_found_when_it_dominates_the_body():
+    article = _article(
+        "h1",
+        "Russian Antivirus Firm Barred From Federal Networks",
+        "Agencies must remove software made by Grevlin within 90 days. Officials said Grevlin "
+        "could be compelled to help foreign intelligence.\n\nGrevlin denied the claims and said "
+        "Grevlin products are audited. A spokesperson for Tarsk, a rival, declined to comment.",
+        "2024-02-02",
+    )
+    vendors = _index([article])
+    assert vendors.about == [["grevlin"]]
+    assert vendors.match("tarsk").passing == ["tarsk"]
