@@ -2,16 +2,28 @@
 
 The shipped pipeline ("hybrid"):
 
-1. Find the vendor(s) the query names (aliases, legal forms, misspellings: `index.vendors`).
-2. A covered vendor and nothing else -> a *brief*: one best quote per article, newest first.
-3. A covered vendor plus a question -> rank only that vendor's passages (articles about it
-   first, then passages elsewhere that name it), so another vendor's passage never outranks
-   them. A vendor only mentioned in passing -> only the passages that name it, with a notice.
-4. A name the corpus has never seen -> abstain, naming the closest vendors covered.
-5. No vendor named -> dense and BM25 candidates fused; abstain when the evidence is weak.
+1. Find the vendor(s) the query names (aliases, legal forms, possessives, misspellings:
+   `index.vendors`).
+2. A covered vendor with nothing else but filler ("kaspersky", "latest on Kaspersky") -> a
+   *brief*: one quote per article about it, newest first; older entries point to the newest.
+3. A covered vendor plus a question -> rank only passages that concern it: tier 0 is its own
+   articles plus passages naming it in articles about no vendor in particular (roundups);
+   tier 1, always after tier 0, is passages naming it inside articles about other vendors.
+4. A vendor only mentioned in passing ("Cisco" in a Kaspersky story) -> only the passages that
+   name it, with a notice. An alias-file vendor no article names -> abstain.
+5. A name the corpus has never seen ("Acme") -> abstain, naming the closest vendors covered.
+6. No vendor named -> dense and BM25 candidates fused; abstain below MIN_EVIDENCE.
+
+Within a tier, passages are ranked by `ALPHA * cosine + (1 - ALPHA) * bm25 / ceiling`
+(measured better than reciprocal rank fusion: benchmarks/quality.py), equally relevant ones
+newer first; near-duplicate articles fold into one result (`also_in`), and a result about a
+vendor with a newer article elsewhere gets `superseded_by` (plus a notice for the first).
 
 `mode="dense"` and `mode="lexical"` are the single-retriever baselines `vendorcheck eval`
 compares against; they have no vendor logic.
+
+Per query: one embedding, one BM25 scoring pass (numpy), dictionary lookups and one rapidfuzz
+call; everything per vendor or per article is precomputed when the retriever is created.
 """
 
 from __future__ import annotations

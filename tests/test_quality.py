@@ -294,3 +294,16 @@ def test_odd_queries_never_crash_and_stay_traceable(retriever, eval_index, query
     for r in answer.results:
         assert texts[r.article.id][r.start : r.end] == r.quote
     json.dumps(answer.to_json())
+
+
+def test_an_index_without_vendor_data_still_answers_with_vendor_awareness(
+    eval_index, embedder, tmp_path
+):
+    """Generations written before vendors.json existed: vendor data is derived at load."""
+    copy = tmp_path / "index"
+    shutil.copytree(eval_index.generation.parent, copy)
+    generation = copy / eval_index.generation.name
+    (generation / "vendors.json").unlink()
+    retriever = Retriever(open_index(copy, MODEL_ID), embedder)
+    assert retriever.ask("norvel").kind == "brief"
+    assert retriever.ask("Is Acme Widgets allowed on the GSA schedule?").results == []
