@@ -32,7 +32,7 @@ from index.names import _POSSESSIVE, CORPORATE_FORMS, NOT_VENDORS, key_of, words
 
 VENDORS_FILE = "vendors.json"
 ALIAS_FILES = ("vendors.yml", "vendors.yaml")
-DATA_VERSION = 10  # bump when extraction rules change: the builder then rewrites vendors.json
+DATA_VERSION = 11  # bump when extraction rules change: the builder then rewrites vendors.json
 MAX_SUBJECTS = 3
 # rapidfuzz ratio cut-offs for reading a query word as a misspelt vendor name.
 FUZZY_LONG, FUZZY_SHORT, FUZZY_KNOWN_WORD = 80, 86, 90
@@ -284,11 +284,11 @@ def scan_names(text: str) -> tuple[list[_Occurrence], set[str], dict[str, str]]:
         base = run.start()
         parts = [(base + m.start(), base + m.end()) for m in _CAP_TOKEN.finditer(run.group())]
         initial = _is_initial(text, parts[0][0])
-        # Drop leading function words ("The", "In").
+        # Drop leading function words and titles ("The", "FCC Chairman Ajit Pai" -> "Ajit Pai").
         while (
             parts
             and (w := words(text[parts[0][0] : parts[0][1]])[:1])
-            and w[0] in (_LEADING_FILLER)
+            and (w[0] in _LEADING_FILLER or (w[0] in NOT_VENDORS and len(parts) > 1))
         ):
             parts.pop(0)
             initial = False
