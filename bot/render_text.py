@@ -49,10 +49,12 @@ def render_answer(answer: Answer, use_ansi: bool = False, width: int = 100) -> s
     for result in answer.results:
         lines.append("")
         quote = mark(result.quote, result.highlights, use_ansi)
+        # A brief is a timeline: each entry leads with its date.
+        when = f"{safe(result.article.published or 'undated')} " if answer.kind == "brief" else ""
         wrapped = textwrap.fill(
             " ".join(quote.split()),
             width=width,
-            initial_indent=f"{result.rank}. “",
+            initial_indent=f"{result.rank}. {when}“",
             subsequent_indent="   ",
         )
         lines.append(wrapped + "”")
@@ -67,7 +69,7 @@ def render_answer(answer: Answer, use_ansi: bool = False, width: int = 100) -> s
         if result.superseded_by is not None:
             newer = result.superseded_by
             lines.append(
-                f"   newer source: {safe(newer.title)} ({safe(newer.publisher)}, "
+                f"   newer source: {safe(newer.title)} ({safe(newer.publisher or '?')}, "
                 f"{safe(newer.published)})"
             )
         lines.append(
