@@ -32,6 +32,7 @@ from index.store import (
     monotonic,
     new_generation_dir,
     now_iso,
+    open_index,
     publish_generation,
 )
 
@@ -50,20 +51,32 @@ class BuildReport:
     passages: int = 0
     seconds: float = 0.0
     generation: str = ""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def wrote_new_generation(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
 
-def _previous(index_dir: Path, model_id: str, rebuild: bool) -> tuple[Path | None, Manifest | None]:
+def _previous(
+    index_dir: Path, model_id: str, rebuild: bool, report: BuildReport
+) -> tuple[Path | None, Manifest | None]:
     if rebuild:
         return None, None
-    generation = current_generation(index_dir)
-    if generation is None:
+    try:
+        generation = current_generation(index_dir)
+        if generation is None:
+            return None, None
+        manifest = Manifest.read(generation)
+        manifest.check_compatible(generation, model_id)
+        # The corpus is the source of truth: a live index that cannot be opened is rebuilt
+        # from it rather than reported "up to date" (a model mismatch still stops the build).
+        open_index(index_dir, model_id, mmap=True)
+        for rel in (PASSAGES, EMBEDDINGS):
+            manifest.verify_hash(generation, rel)  # about to be reused
+    except IndexCorruptError as exc:
+        report.notes.append(f"the previous index was unreadable, rebuilt from the corpus: {exc}")
         return None, None
-    manifest = Manifest.read(generation)
-    manifest.check_compatible(generation, model_id)
     if manifest.data.get("chunking") != CHUNKING:
         return None, None  # chunking changed: every article must be re-chunked
     return generation, manifest
@@ -97,7 +110,7 @@ def build_index(
         collect_garbage(index_dir)
         corpus = load_corpus(corpus_dir)
         report.skipped = corpus.skipped
-        prev_gen, prev_manifest = _previous(index_dir, model_id, rebuild)
+        prev_gen, prev_manifest = _previous(index_dir, model_id, rebuild, report)
         old_hashes = prev_manifest.article_hashes if prev_manifest else {}
         new_hashes = {a.id: a.content_hash() for a in corpus.articles}
         report.added = sorted(aid for aid in new_hashes if aid not in old_hashes)

@@ -19,7 +19,9 @@ RRF_K = 60
 # Below this cosine, with no lexical match either, the best passage does not answer the query.
 MIN_DENSE_SCORE = 0.30
 MAX_PER_ARTICLE = 2
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters, and lone surrogates (argv with invalid UTF-8, JSON "\udcff"): the
+# tokenizer rejects the latter with a TypeError.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 USAGE = 'Ask about a vendor, e.g. "is Kaspersky allowed on GSA?", or give a vendor name.'
 
