@@ -35,7 +35,7 @@ from slack_harness import REPO, BotServer, build_test_corpus, make_settings
 
 from bot.render_slack import ACTION_HELPFUL, ButtonState
 from bot.settings import SlackSettings
-from index.engine import open_retriever
+from index.engine import build, open_retriever
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -62,9 +62,29 @@ def fake():
     server.stop()
 
 
+# Articles whose links must never become links: non-http(s) schemes and malformed URLs.
+BAD_URLS = [
+    "javascript:alert(document.cookie)",
+    "data:text/html,<script>alert(1)</script>",
+    "ftp://files.example.com/xantheon.txt",
+    "slack://channel?team=T1&id=C1",
+    "mailto:ceo@example.com",
+    "http://",
+    "https:/missing-slash.example.com",
+    "//evil.example.com/no-scheme",
+]
+
+
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, model_cache, embedder):
     config = build_test_corpus(tmp_path_factory.mktemp("rel-slack"), model_cache)
+    for i, url in enumerate(BAD_URLS):
+        (config.corpus_dir / f"xantheon-{i}.md").write_text(
+            f"---\ntitle: Xantheon report {i}\nurl: {json.dumps(url)}\npublisher: Wire {i}\n"
+            f"published: 2024-03-0{i + 1}\nvendors: [Xantheon]\n---\n\n"
+            f"Xantheon sensors were banned by agency {i} after the audit of Xantheon firmware.\n"
+        )
+    build(config)
     return config, open_retriever(config, embedder)
 
 
@@ -310,7 +330,9 @@ slack_text = st.one_of(
     st.lists(
         st.one_of(
             st.sampled_from(_CONTROL_SEQUENCES),
-            st.sampled_from(["kaspersky", "Quillon", "GSA", "Zyphronix", "banned", "Corvane"]),
+            st.sampled_from(
+                ["kaspersky", "Quillon", "GSA", "Zyphronix", "banned", "Corvane", "Xantheon"]
+            ),
             st.text(max_size=6),
         ),
         max_size=30,
@@ -455,3 +477,37 @@ def test_query_limit_is_documented_and_applied(bot, fake):
     check_message(message)
     blob = urllib.parse.unquote(json.dumps(message))
     assert "characters; only the first" in blob and "crn.com" in blob
+
+
+def test_query_limit_setting_is_the_bots_own(fake, engine, tmp_path):
+    """VENDORCHECK_MAX_QUERY_CHARS is applied by the bot (not only the engine's own cap)."""
+    server = BotServer(make_settings(fake, max_query_chars=40), engine[1], tmp_path).start()
+    try:
+        name = unique("cut")
+        text = "is Kaspersky allowed on the GSA schedule for federal agencies in 2017?"
+        assert send_signed(server.url, slash_body(text, fake.response_url(name)))[0] == 200
+        blob = all_strings(fake.wait_for(fake.to_response(name))[0].body)
+        note = re.search(r"was ([\d,]+) characters; only the first (\d+) were used", blob)
+        assert note and int(note.group(1)) == len(text) and int(note.group(2)) <= 40, blob[:500]
+    finally:
+        server.stop()
+
+
+def all_strings(message: dict) -> str:
+    mrkdwn, plain = [message.get("text") or ""], []
+    strings(message.get("blocks") or [], mrkdwn, plain)
+    return "\n".join(mrkdwn + plain)
+
+
+def test_links_are_only_ever_http_or_https(bot, fake):
+    """Eight Xantheon articles carry javascript:, data:, ftp:, slack:, mailto: and malformed
+    URLs: the answer names them, and links none of them."""
+    for query in ("Xantheon", "why were Xantheon sensors banned?"):
+        name = unique("links")
+        assert send_signed(bot.url, slash_body(query, fake.response_url(name)))[0] == 200
+        message = fake.wait_for(fake.to_response(name))[0].body
+        check_message(message)
+        text = json.dumps(message)
+        assert "Xantheon report" in text
+        for scheme in ("javascript:", "data:", "ftp:", "slack:", "mailto:"):
+            assert f"<{scheme}" not in text
