@@ -124,6 +124,10 @@ def test_full_request_cycle_logs_no_secret_and_feedback_survives_kill_9(config, 
             }
             assert send_signed(url, event_body(event), form=False)[0] == 200
             fake.wait_for(lambda c, ch=f"C{kind}{stamp}": c.body.get("channel") == ch, timeout=60)
+        # a user pasting the bot token into a question (Bolt logs request bodies at DEBUG)
+        pasted = slash_body(f"is {BOT_TOKEN} safe to share?", fake.response_url(f"p{stamp}"))
+        assert send_signed(url, pasted)[0] == 200
+        fake.wait_for(fake.to_response(f"p{stamp}"), timeout=60)
         forged = slash_body("kaspersky", fake.response_url("never"))
         assert post(url, forged, {}, "application/x-www-form-urlencoded")[0] == 401
         challenge = json.dumps({"type": "url_verification", "challenge": "c1", "token": "t"})
