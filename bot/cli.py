@@ -253,11 +253,11 @@ def _extra_commands() -> list[Callable]:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    load_env_file(args.env_file)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
     try:
+        load_env_file(args.env_file)
         return args.handler(args, _config(args))
     except VendorcheckError as exc:
         print(f"vendorcheck: error: {exc}", file=sys.stderr)
