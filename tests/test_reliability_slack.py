@@ -126,6 +126,9 @@ def _forgeries(body: str) -> list[tuple[str, dict]]:
         ("signed for another body", sign(body + "&x=1")),
         ("other timestamp", {**good, "X-Slack-Request-Timestamp": str(now - 1)}),
         ("v0 prefix missing", {**good, "X-Slack-Signature": good["X-Slack-Signature"][3:]}),
+        ("timestamp not a number", {**good, "X-Slack-Request-Timestamp": "soon"}),
+        ("empty signature", {**good, "X-Slack-Signature": ""}),
+        ("upper-case signature", {**good, "X-Slack-Signature": good["X-Slack-Signature"].upper()}),
     ]
 
 
