@@ -72,8 +72,6 @@ def _previous(
         # The corpus is the source of truth: a live index that cannot be opened is rebuilt
         # from it rather than reported "up to date" (a model mismatch still stops the build).
         open_index(index_dir, model_id, mmap=True)
-        for rel in (PASSAGES, EMBEDDINGS):
-            manifest.verify_hash(generation, rel)  # about to be reused
     except IndexCorruptError as exc:
         report.notes.append(f"the previous index was unreadable, rebuilt from the corpus: {exc}")
         return None, None
@@ -128,7 +126,14 @@ def build_index(
         if not corpus.articles:
             raise VendorcheckError(f"no readable articles in {corpus_dir}; nothing to index")
 
-        reused = _reusable_rows(prev_gen, prev_manifest) if prev_gen else {}
+        reused = {}
+        if prev_gen is not None:
+            try:
+                for rel in (PASSAGES, EMBEDDINGS):  # about to be copied into the new index
+                    prev_manifest.verify_hash(prev_gen, rel)  # type: ignore[union-attr]
+                reused = _reusable_rows(prev_gen, prev_manifest)
+            except IndexCorruptError as exc:
+                report.notes.append(f"previous vectors unusable, re-embedding everything: {exc}")
         embedder: Embedder | None = None
         rows: list[tuple[int, int, int]] = []
         row_vectors: list[np.ndarray | None] = []
