@@ -170,3 +170,33 @@ def test_serve_refuses_a_corrupt_index(config, fake, tmp_path):
     assert "\n" not in line and "Traceback" not in line, done.stderr[-1000:]
     assert "dense.faiss" in line and "vendorcheck index --rebuild" in line
     assert "listening" not in done.stderr
+
+
+def test_sigterm_is_bounded_and_unfinished_answers_are_told_not_dropped(config, fake):
+    """VENDORCHECK_SHUTDOWN_GRACE bounds the drain: after it, every acked question that is not
+    answered yet gets "restarting, ask again" (never silence, never two replies), exit 0."""
+    env = slack_env(fake, VENDORCHECK_SHUTDOWN_GRACE="0.5")
+    process, url = start_serve(config, env)
+    try:
+        sent = burst(url, fake, f"bounded{time.time_ns()}-", 120)
+        assert [s for _, s, _, _ in sent] == [200] * 120
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        stopped_after = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err[-2000:]
+    assert stopped_after < 0.5 + 10, stopped_after  # grace + notices (5 s) + process exit
+    texts = []
+    for name, *_ in sent:
+        calls = fake.wait_for(fake.to_response(name), timeout=10)
+        texts.append(all_text(calls[0].body))
+    time.sleep(0.5)
+    assert all(len([c for c in fake.calls if c.path == f"/response/{n}"]) == 1 for n, *_ in sent)
+    restarting = [t for t in texts if "restarting" in t]
+    assert restarting, "the grace period did not cut anything: raise the burst"
+    assert all("restarting" in t or "http" in t for t in texts)
+    assert "did not finish in time" in err and "Traceback" not in err
