@@ -5,7 +5,8 @@
 - each job has a deadline (queueing included): when it passes, the user gets "took too long"
   exactly once and a late result is discarded;
 - `close(grace)` stops intake, lets in-flight jobs finish for up to `grace` seconds, then
-  cancels the rest. Used by SIGTERM handling.
+  tells the users of every unfinished job that the bot is restarting (reason "shutdown") and
+  cancels them: an acked question never ends in silence. Used by SIGTERM handling.
 
 Why not Bolt's lazy listeners: they run on an unbounded-by-design executor meant for FaaS
 re-invocation; we need a queue bound, per-job deadlines and a drain on shutdown.
@@ -13,6 +14,7 @@ re-invocation; we need a queue bound, per-job deadlines and a drain on shutdown.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import heapq
 import itertools
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger("vendorcheck.bot")
+NOTICE_GRACE = 5.0  # at shutdown: how long "restarting, ask again" notices may take to send
 
 
 class _Job:
@@ -59,6 +62,7 @@ class AnswerService:
         self._notify = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vc-timeout")
         self._lock = threading.Condition()
         self._pending = 0
+        self._jobs: set[_Job] = set()
         self._accepting = True
         self._deadlines: list[tuple[float, int, _Job]] = []
         self._counter = itertools.count()
@@ -87,12 +91,13 @@ class AnswerService:
             self._pending += 1
             job = _Job(name, lambda: None, on_failure, time.monotonic() + self.timeout)
             job.work = lambda: work(job.claim)
+            self._jobs.add(job)
             heapq.heappush(self._deadlines, (job.deadline, next(self._counter), job))
             self._lock.notify_all()
         try:
             self._pool.submit(self._run, job)
         except RuntimeError:  # pool shut down between the check and here
-            self._done()
+            self._done(job)
             return False
         return True
 
@@ -102,15 +107,18 @@ class AnswerService:
                 return
             job.work()
         except Exception:
-            log.exception("answer job %s failed", job.name)
             if job.claim():
+                log.exception("answer job %s failed", job.name)
                 self._safe(job.deliver_timeout, "error")
+            else:  # the user already got "took too long" / "restarting" (e.g. store closed)
+                log.debug("answer job %s failed after its user was told", job.name)
         finally:
-            self._done()
+            self._done(job)
 
-    def _done(self) -> None:
+    def _done(self, job: _Job) -> None:
         with self._lock:
             self._pending -= 1
+            self._jobs.discard(job)
             self._lock.notify_all()
 
     @staticmethod
@@ -150,6 +158,14 @@ class AnswerService:
                     break
                 self._lock.wait(left)
             drained = self._pending <= 0
+            unfinished = [job for job in self._jobs if job.claim()]
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._notify.shutdown(wait=True, cancel_futures=False)
+        if unfinished:
+            log.warning("shutting down: %d answers did not finish in time", len(unfinished))
+            notices = []
+            for job in unfinished:
+                with contextlib.suppress(RuntimeError):
+                    notices.append(self._notify.submit(self._safe, job.deliver_timeout, "shutdown"))
+            concurrent.futures.wait(notices, timeout=NOTICE_GRACE)
+        self._notify.shutdown(wait=False, cancel_futures=True)
         return drained

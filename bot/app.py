@@ -149,7 +149,10 @@ class VendorcheckBot:
                 deliver(message)
 
         def failed(reason: str) -> None:
-            text = TIMEOUT_TEXT.format(seconds=timeout) if reason == "timeout" else ERROR_TEXT
+            text = {
+                "timeout": TIMEOUT_TEXT.format(seconds=timeout),
+                "shutdown": BUSY_TEXT,  # stopped before this answer was ready
+            }.get(reason, ERROR_TEXT)
             deliver(render_notice(text))
 
         if not self.service.submit(name, work, failed):

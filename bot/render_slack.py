@@ -41,7 +41,7 @@ USAGE_LINES = (
     "*How to use vendorcheck*",
     "• `/vendorcheck kaspersky`: a brief on a vendor from the corpus",
     "• `/vendorcheck is Kaspersky allowed on GSA?`: quoted, sourced answer to a question",
-    "• `@vendorcheck <question>` in a channel: answer in a thread (follow-up mentions too)",
+    "• `@vendorcheck &lt;question&gt;` in a channel: answer in a thread (follow-up mentions too)",
     "• a direct message to the bot: answer in the DM",
     "Answers quote the corpus verbatim with publisher, date and link; when the corpus has "
     "nothing on a question, vendorcheck says so.",

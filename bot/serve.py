@@ -106,6 +106,11 @@ def build_asgi(runtime: BotRuntime) -> Starlette:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return Response("request too large", status_code=413)
+        timestamp = request.headers.get("x-slack-request-timestamp")
+        if timestamp is not None and not timestamp.strip().isdigit():
+            # slack_sdk's verifier would raise on int(), and Bolt turns that into a 500 with a
+            # traceback in the log: a forged request gets a plain 401 instead.
+            return Response("invalid request", status_code=401)
         try:
             bolt_request = to_bolt_request(request, body)
         except UnicodeDecodeError:  # Slack always sends UTF-8; this is not Slack

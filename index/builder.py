@@ -34,6 +34,7 @@ from index.store import (
     monotonic,
     new_generation_dir,
     now_iso,
+    open_index,
     publish_generation,
 )
 from index.vendors import DATA_VERSION as VENDOR_DATA_VERSION
@@ -55,20 +56,30 @@ class BuildReport:
     seconds: float = 0.0
     generation: str = ""
     aliases_changed: bool = False  # corpus/vendors.yml changed: vendor data is rebuilt
+    notes: list[str] = field(default_factory=list)
 
     @property
     def wrote_new_generation(self) -> bool:
         return bool(self.added or self.changed or self.removed or self.aliases_changed)
 
 
-def _previous(index_dir: Path, model_id: str, rebuild: bool) -> tuple[Path | None, Manifest | None]:
+def _previous(
+    index_dir: Path, model_id: str, rebuild: bool, report: BuildReport
+) -> tuple[Path | None, Manifest | None]:
     if rebuild:
         return None, None
-    generation = current_generation(index_dir)
-    if generation is None:
+    try:
+        generation = current_generation(index_dir)
+        if generation is None:
+            return None, None
+        manifest = Manifest.read(generation)
+        manifest.check_compatible(generation, model_id)
+        # The corpus is the source of truth: a live index that cannot be opened is rebuilt
+        # from it rather than reported "up to date" (a model mismatch still stops the build).
+        open_index(index_dir, model_id, mmap=True)
+    except IndexCorruptError as exc:
+        report.notes.append(f"the previous index was unreadable, rebuilt from the corpus: {exc}")
         return None, None
-    manifest = Manifest.read(generation)
-    manifest.check_compatible(generation, model_id)
     if manifest.data.get("chunking") != CHUNKING:
         return None, None  # chunking changed: every article must be re-chunked
     return generation, manifest
@@ -102,7 +113,7 @@ def build_index(
         collect_garbage(index_dir)
         corpus = load_corpus(corpus_dir)
         report.skipped = corpus.skipped
-        prev_gen, prev_manifest = _previous(index_dir, model_id, rebuild)
+        prev_gen, prev_manifest = _previous(index_dir, model_id, rebuild, report)
         old_hashes = prev_manifest.article_hashes if prev_manifest else {}
         new_hashes = {a.id: a.content_hash() for a in corpus.articles}
         report.added = sorted(aid for aid in new_hashes if aid not in old_hashes)
@@ -128,7 +139,14 @@ def build_index(
         if not corpus.articles:
             raise VendorcheckError(f"no readable articles in {corpus_dir}; nothing to index")
 
-        reused = _reusable_rows(prev_gen, prev_manifest) if prev_gen else {}
+        reused = {}
+        if prev_gen is not None:
+            try:
+                for rel in (PASSAGES, EMBEDDINGS):  # about to be copied into the new index
+                    prev_manifest.verify_hash(prev_gen, rel)  # type: ignore[union-attr]
+                reused = _reusable_rows(prev_gen, prev_manifest)
+            except IndexCorruptError as exc:
+                report.notes.append(f"previous vectors unusable, re-embedding everything: {exc}")
         embedder: Embedder | None = None
         rows: list[tuple[int, int, int]] = []
         row_vectors: list[np.ndarray | None] = []

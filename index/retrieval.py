@@ -61,7 +61,9 @@ RELATIVE_FLOOR = 0.6
 BRIEF_MIN_ITEMS = 10
 # Two results closer than this in fused score count as equally relevant: newer goes first.
 TIE_EPSILON = 0.02
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters, and lone surrogates (argv with invalid UTF-8, JSON "\udcff"): the
+# tokenizer rejects the latter with a TypeError.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _STOP = frozenset(
     [
         "a",
