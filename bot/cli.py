@@ -44,6 +44,8 @@ def _print_report(report, stream=sys.stdout) -> None:  # type: ignore[no-untyped
     print(f"  {'unchanged':<8} {report.unchanged:>4}", file=stream)
     for source, reason in report.skipped:
         print(f"  skipped  {source}: {reason}", file=stream)
+    for note in getattr(report, "notes", []):
+        print(f"  note     {note}", file=stream)
     verdict = (
         "up to date, nothing embedded"
         if not report.wrote_new_generation

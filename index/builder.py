@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ import numpy as np
 from index.articles import Article
 from index.chunking import chunk_text, embedding_input
 from index.dense import build_dense, save_dense
+from index.duplicates import find_duplicates
 from index.embedding import Embedder
 from index.errors import IndexCorruptError, VendorcheckError
 from index.ingest import load_corpus
@@ -32,8 +34,11 @@ from index.store import (
     monotonic,
     new_generation_dir,
     now_iso,
+    open_index,
     publish_generation,
 )
+from index.vendors import DATA_VERSION as VENDOR_DATA_VERSION
+from index.vendors import VENDORS_FILE, alias_file_text, build_vendor_data, read_alias_file
 
 CHUNKING = {"version": 1, "target_tokens": 128, "max_tokens": 200}
 
@@ -50,20 +55,31 @@ class BuildReport:
     passages: int = 0
     seconds: float = 0.0
     generation: str = ""
+    aliases_changed: bool = False  # corpus/vendors.yml changed: vendor data is rebuilt
+    notes: list[str] = field(default_factory=list)
 
     @property
     def wrote_new_generation(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
+        return bool(self.added or self.changed or self.removed or self.aliases_changed)
 
 
-def _previous(index_dir: Path, model_id: str, rebuild: bool) -> tuple[Path | None, Manifest | None]:
+def _previous(
+    index_dir: Path, model_id: str, rebuild: bool, report: BuildReport
+) -> tuple[Path | None, Manifest | None]:
     if rebuild:
         return None, None
-    generation = current_generation(index_dir)
-    if generation is None:
+    try:
+        generation = current_generation(index_dir)
+        if generation is None:
+            return None, None
+        manifest = Manifest.read(generation)
+        manifest.check_compatible(generation, model_id)
+        # The corpus is the source of truth: a live index that cannot be opened is rebuilt
+        # from it rather than reported "up to date" (a model mismatch still stops the build).
+        open_index(index_dir, model_id, mmap=True)
+    except IndexCorruptError as exc:
+        report.notes.append(f"the previous index was unreadable, rebuilt from the corpus: {exc}")
         return None, None
-    manifest = Manifest.read(generation)
-    manifest.check_compatible(generation, model_id)
     if manifest.data.get("chunking") != CHUNKING:
         return None, None  # chunking changed: every article must be re-chunked
     return generation, manifest
@@ -97,7 +113,7 @@ def build_index(
         collect_garbage(index_dir)
         corpus = load_corpus(corpus_dir)
         report.skipped = corpus.skipped
-        prev_gen, prev_manifest = _previous(index_dir, model_id, rebuild)
+        prev_gen, prev_manifest = _previous(index_dir, model_id, rebuild, report)
         old_hashes = prev_manifest.article_hashes if prev_manifest else {}
         new_hashes = {a.id: a.content_hash() for a in corpus.articles}
         report.added = sorted(aid for aid in new_hashes if aid not in old_hashes)
@@ -107,6 +123,14 @@ def build_index(
         report.removed = sorted(aid for aid in old_hashes if aid not in new_hashes)
         report.unchanged = len(new_hashes) - len(report.added) - len(report.changed)
         report.articles = len(corpus.articles)
+        aliases = read_alias_file(corpus_dir)
+        # The vendor data format version is hashed in too, so new extraction rules apply.
+        aliases_hash = hashlib.sha256(
+            f"{VENDOR_DATA_VERSION}\n{alias_file_text(corpus_dir)}".encode()
+        ).hexdigest()
+        report.aliases_changed = prev_manifest is not None and (
+            prev_manifest.data.get("aliases_hash") != aliases_hash
+        )
         if prev_gen is not None and not report.wrote_new_generation:
             report.passages = int(prev_manifest.data.get("counts", {}).get("passages", 0))
             report.generation = prev_gen.name
@@ -115,7 +139,14 @@ def build_index(
         if not corpus.articles:
             raise VendorcheckError(f"no readable articles in {corpus_dir}; nothing to index")
 
-        reused = _reusable_rows(prev_gen, prev_manifest) if prev_gen else {}
+        reused = {}
+        if prev_gen is not None:
+            try:
+                for rel in (PASSAGES, EMBEDDINGS):  # about to be copied into the new index
+                    prev_manifest.verify_hash(prev_gen, rel)  # type: ignore[union-attr]
+                reused = _reusable_rows(prev_gen, prev_manifest)
+            except IndexCorruptError as exc:
+                report.notes.append(f"previous vectors unusable, re-embedding everything: {exc}")
         embedder: Embedder | None = None
         rows: list[tuple[int, int, int]] = []
         row_vectors: list[np.ndarray | None] = []
@@ -159,6 +190,7 @@ def build_index(
         tmp = new_generation_dir(index_dir)
         try:
             _write_generation(tmp, corpus.articles, rows, vectors, model_id, article_meta)
+            _write_vendor_data(tmp, corpus.articles, rows, vectors, aliases, aliases_hash)
             final = publish_generation(index_dir, tmp)
         except BaseException:
             import shutil
@@ -219,3 +251,28 @@ def _write_generation(
         "articles": article_meta,
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def _write_vendor_data(
+    directory: Path,
+    articles: list[Article],
+    rows: list[tuple[int, int, int]],
+    vectors: np.ndarray,
+    aliases: dict[str, list[str]],
+    aliases_hash: str,
+) -> None:
+    """vendors.json: who each article is about, who each passage names, near-duplicates.
+
+    Rebuilt in full every build (text scanning only, no model), so it always matches the
+    generation it sits in; the alias file's hash goes into the manifest so that editing
+    corpus/vendors.yml alone also produces a new generation.
+    """
+    data = build_vendor_data(articles, rows, aliases)
+    data["duplicates"] = find_duplicates(
+        articles, np.asarray(rows, dtype=np.int64).reshape(-1, 3), vectors
+    )
+    (directory / VENDORS_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    manifest_path = directory / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["aliases_hash"] = aliases_hash
+    manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
