@@ -15,13 +15,11 @@ from pathlib import Path
 import pytest
 from conftest import cli_env
 from fresh_server import Site, article_html, rss
-
-pytest.importorskip("slack_harness", reason="needs the Slack app (branch slack)")
-from bot.live_index import LiveRetriever
 from slack_fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, free_port, send_signed, slash_body
 from slack_harness import BotServer, make_settings
 
 from bot.fresh_slack import attach, parse_interval, urls_in
+from bot.live_index import LiveRetriever
 from index.config import EngineConfig
 from index.engine import build, open_retriever
 from index.errors import VendorcheckError
