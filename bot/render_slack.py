@@ -83,6 +83,21 @@ def _escape_cut(text: str, budget: int) -> tuple[str, bool]:
     return escape(text[:low]), True
 
 
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
+
+
+def fit(mrkdwn: str, limit: int) -> str:
+    """Cut already-built mrkdwn to `limit` characters without leaving half an entity
+    (`&am`) or an unclosed `<link|...` behind: both would break the escaping guarantees."""
+    if len(mrkdwn) <= limit:
+        return mrkdwn
+    cut = _PARTIAL_ENTITY.sub("", mrkdwn[:limit])
+    opened, closed = cut.rfind("<"), cut.rfind(">")
+    if opened > closed:
+        cut = cut[:opened]
+    return cut
+
+
 def safe_url(url: str) -> str | None:
     """The URL ready to go between `<` and `|`, or None when it is not a plain http(s) URL."""
     url = (url or "").strip()
@@ -183,13 +198,13 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_SECTION_TEXT]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(text, MAX_SECTION_TEXT)}}
 
 
 def _context(*texts: str) -> dict:
     return {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": t[:MAX_CONTEXT_TEXT]} for t in texts[:10]],
+        "elements": [{"type": "mrkdwn", "text": fit(t, MAX_CONTEXT_TEXT)} for t in texts[:10]],
     }
 
 
@@ -239,7 +254,7 @@ def render_usage(note: str = "") -> dict:
 def render_notice(text: str) -> dict:
     """A one-line message (rate limit, timeout, busy, error): never empty, always escaped."""
     body, _ = _escape_cut(clean(text) or "Something went wrong.", MAX_SECTION_TEXT - 10)
-    return {"text": body[:MAX_FALLBACK_TEXT], "blocks": [_section(body)]}
+    return {"text": fit(body, MAX_FALLBACK_TEXT), "blocks": [_section(body)]}
 
 
 def render_answer(
@@ -282,7 +297,7 @@ def render_answer(
                 }
             )
         fallback = f"{clean(answer.query)[:200]}: {message[:500]}"
-        return {"text": escape(fallback)[:MAX_FALLBACK_TEXT], "blocks": blocks}
+        return {"text": fit(escape(fallback), MAX_FALLBACK_TEXT), "blocks": blocks}
 
     total = len(answer.results)
     offset = max(0, min(offset, total - 1))
@@ -296,7 +311,7 @@ def render_answer(
     for result in page:
         blocks.append({"type": "divider"})
         quote = quote_mrkdwn(result.quote, result.highlights)
-        blocks.append(_section(f"{quote}\n{source_text(result)}"[:MAX_SECTION_TEXT]))
+        blocks.append(_section(f"{quote}\n{source_text(result)}"))
         details = [f"Match score {result.score:.2f} · #{result.rank} of {total}"]
         blocks.append(_context(*details, *_extras(result)))
 
@@ -321,4 +336,4 @@ def render_answer(
         f"{clean(answer.query)[:200]}: “{clean(first.quote)[:300]}” "
         f"({clean(first.article.publisher)[:80]}, {clean(first.article.published)})"
     )
-    return {"text": escape(fallback)[:MAX_FALLBACK_TEXT], "blocks": blocks}
+    return {"text": fit(escape(fallback), MAX_FALLBACK_TEXT), "blocks": blocks}

@@ -63,7 +63,7 @@ class SlackSettings:
             signing_secret=(os.environ.get("SLACK_SIGNING_SECRET") or "").strip(),
             app_token=(os.environ.get("SLACK_APP_TOKEN") or "").strip(),
             api_url=_api_url(os.environ.get("SLACK_API_URL") or DEFAULT_API_URL),
-            answer_timeout=_number("VENDORCHECK_ANSWER_TIMEOUT", 20.0, 0.1),
+            answer_timeout=_number("VENDORCHECK_ANSWER_TIMEOUT", 20.0, 0.001),
             answer_workers=int(_number("VENDORCHECK_ANSWER_WORKERS", 2, 1)),
             max_pending=int(_number("VENDORCHECK_MAX_PENDING", 1000, 1)),
             rate_limit=int(_number("VENDORCHECK_RATE_LIMIT", 20, 0)),

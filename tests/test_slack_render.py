@@ -216,3 +216,23 @@ def assert_inert(text: str, allowed_url: str | None) -> None:
     text = re.sub(r"(?m)^> ", "", text)
     assert "<" not in text and ">" not in text
     assert not re.search(r"&(?!amp;|lt;|gt;)", text)
+
+
+def test_cutting_to_slack_limits_never_splits_an_entity_or_a_link():
+    """Found by fuzzing the live app: a query of many '&amp;' made a fallback cut at 3000
+    characters land inside '&amp;', leaving a bare '&'."""
+    for filler in ("&amp;" * 394, "&" * 4000, "<" * 4000, "a&" * 2000):
+        message = render_answer(
+            answer(result(filler * 2, article=ref(url="https://ok.example/a")), query=filler),
+            answer_id="id",
+            ephemeral=True,
+        )
+        check_limits(message)
+        for text in texts(message):
+            assert_inert(text, "https://ok.example/a")
+        assert_inert(render_notice(filler)["text"], None)
+        nothing = Answer(
+            query=filler, kind="none", message=f"Nothing in the corpus about {filler}."
+        )
+        for text in texts(render_answer(nothing, answer_id="id", ephemeral=True)):
+            assert_inert(text, None)
