@@ -13,8 +13,16 @@ want="$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -c1-16)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
-echo "Setting up .venv (first run takes a few minutes)..." >&2
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+echo "Setting up .venv (first run takes a few minutes; log: .venv/install.log)..." >&2
+pip_install() {
+  if ! .venv/bin/python -m pip install --disable-pip-version-check "$@" >>.venv/install.log 2>&1; then
+    tail -n 30 .venv/install.log >&2
+    echo "bootstrap: pip install $* failed; full log in .venv/install.log" >&2
+    exit 1
+  fi
+}
+: > .venv/install.log
+pip_install --upgrade pip
+pip_install torch==2.13.0
+pip_install -e ".[test]"
 echo "$want" > "$stamp"
