@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from index.builder import BuildReport, build_index
+from typing import TYPE_CHECKING
+
 from index.config import EngineConfig
 from index.embedding import Embedder, load_embedder, model_id_for
 from index.retrieval import Retriever
 from index.store import open_index
+
+if TYPE_CHECKING:
+    from index.builder import BuildReport
 
 
 def make_embedder(config: EngineConfig, allow_export: bool = True) -> Embedder:
@@ -20,6 +24,9 @@ def make_embedder(config: EngineConfig, allow_export: bool = True) -> Embedder:
 
 
 def build(config: EngineConfig, rebuild: bool = False, progress: bool = False) -> BuildReport:
+    # Imported here: the corpus loaders (YAML, front matter, HTML) are not needed to answer.
+    from index.builder import build_index
+
     return build_index(
         corpus_dir=config.corpus_dir,
         index_dir=config.index_dir,
