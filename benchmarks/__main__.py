@@ -12,6 +12,7 @@ import time
 SCRIPTS = [
     "benchmarks.query_latency",
     "benchmarks.build_throughput",
+    "benchmarks.embedding_variants",
     "benchmarks.cold_start",
     "benchmarks.memory",
     "benchmarks.dense_scaling",

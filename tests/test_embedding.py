@@ -136,3 +136,19 @@ def test_query_tokenizer_matches_bm25s():
         show_progress=False,
     )
     assert tokenize(texts) == expected
+
+
+def test_lexical_top_k_matches_bm25s_retrieve():
+    from index.lexical import LexicalIndex
+
+    texts = [f"vendor {i % 7} federal schedule ban {'gsa ' * (i % 3)}word{i}" for i in range(300)]
+    lexical = LexicalIndex.build(texts)
+    for query in ["gsa schedule", "vendor 3 ban", "word17", "federal"]:
+        ids, scores = lexical.search(query, 20)
+        tokens = [t for t in tokenize([query])[0] if t in lexical.vocab]
+        docs, ref = lexical.retriever.retrieve([tokens], k=20, show_progress=False, n_threads=0)
+        keep = ref[0] > 0
+        assert np.allclose(scores, np.sort(ref[0][keep])[::-1])
+        # Same passages, except where equal scores straddle the k-th place.
+        cutoff = scores.min() if len(scores) else 0
+        assert set(ids[scores > cutoff]) == set(docs[0][keep][ref[0][keep] > cutoff])
