@@ -52,7 +52,7 @@ def main() -> None:
     phases["imports"] = _since_start()
     mem["imports"] = rss_mb()
     config = EngineConfig.from_env()
-    stored = open_index(Path(index_dir), model_id_for(config.model))
+    stored = open_index(Path(index_dir), model_id_for(config.model), mmap=True)
     phases["index_loaded"] = _since_start()
     mem["index_loaded"] = rss_mb()
     embedder = load_embedder(config.model, cache_root=config.model_cache_dir, allow_export=False)

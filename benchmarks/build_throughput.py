@@ -1,6 +1,6 @@
 """Index build throughput vs bare encode, torch and ONNX paths; no-op re-index of 10k articles.
 
-    python -m benchmarks.build_throughput                  # ~120 articles (~500 passages) + 10k no-op
+    python -m benchmarks.build_throughput                  # ~60 articles (~500 passages) + 10k no-op
     python -m benchmarks.build_throughput --articles 300 --noop-articles 10000
 
 Build: a synthetic Markdown corpus (benchmarks/synth.py) is indexed by the real builder
@@ -144,7 +144,7 @@ def noop_row(n_articles: int, repeats: int = 3) -> dict:
     work = Path(tempfile.mkdtemp(prefix="vc-bench-noop-"))
     corpus, index_dir = work / "corpus", work / "index"
     try:
-        write_corpus_files(corpus, n_articles)
+        write_corpus_files(corpus, n_articles, words=(50, 80))  # news-sized: ~2-6 passages each
         stand_in = StandInEmbedder(load_embedder())
         first = build_index(corpus, index_dir, stand_in.model_id, lambda: stand_in)
         print(
@@ -189,7 +189,7 @@ def noop_row(n_articles: int, repeats: int = 3) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--articles", type=int, default=120)
+    parser.add_argument("--articles", type=int, default=60)
     parser.add_argument("--noop-articles", type=int, default=10_000)
     parser.add_argument("--skip-build", action="store_true")
     args = parser.parse_args()

@@ -105,7 +105,7 @@ def main() -> None:
     for n in sizes:
         rows.extend(measure(n, args.kinds.split(","), qvecs, base))
     print_table(
-        ["vectors", "kind", "params", "build s", "B/vector", "RSS MB", "recall@10", "p50/p95 ms"],
+        ["vectors", "kind", "params", "build s", "B/vector", "recall@10", "p50/p95 ms"],
         [
             [
                 label(r["vectors"]),
@@ -113,7 +113,6 @@ def main() -> None:
                 " ".join(f"{k}={r['params'][k]}" for k in ("nlist", "nprobe") if k in r["params"]),
                 r["build_s"],
                 r["bytes_per_vector"],
-                r["rss_mb"],
                 r["recall_at_10_real_queries"],
                 f"{r['search']['p50_ms']:.2f} / {r['search']['p95_ms']:.2f}",
             ]
@@ -128,7 +127,10 @@ def main() -> None:
             per_vector = r["bytes_per_vector"]
             estimate[r["kind"]] = round(per_vector * 10_000_000 / 2**30, 2)
     print(f"\n10M-vector estimate from the {label(largest)} point (GiB): {estimate}")
-    path = write_json("dense_scaling", {"rows": rows, "estimate_10m_gib": estimate})
+    path = write_json(
+        "dense_scaling-" + "-".join(label(n) for n in sizes),
+        {"rows": rows, "estimate_10m_gib": estimate},
+    )
     print(f"wrote {path}")
 
 

@@ -67,7 +67,7 @@ def run_size(n: int, questions: list[str], embedder, st_model, log=print) -> dic
     from index.store import open_index
 
     index_dir = synthetic_index(n, embedder, log=log)
-    stored = open_index(index_dir, model_id_for("all-MiniLM-L6-v2"))
+    stored = open_index(index_dir, model_id_for("all-MiniLM-L6-v2"), mmap=True)
     raw_dense, raw_lexical = stored.dense, stored.lexical
     sinks: dict[str, list[float]] = defaultdict(list)
     stored.dense = Timed(raw_dense, "search", sinks["dense"])

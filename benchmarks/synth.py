@@ -571,11 +571,13 @@ def synthetic_index(n: int, embedder=None, log=print) -> Path:  # type: ignore[n
     return index_dir
 
 
-def write_corpus_files(directory: Path, n_articles: int, seed: int = 11) -> int:
+def write_corpus_files(
+    directory: Path, n_articles: int, seed: int = 11, words: tuple[int, int] = (80, 110)
+) -> int:
     """`n_articles` Markdown files with front matter (for build and no-op re-index runs)."""
     directory.mkdir(parents=True, exist_ok=True)
     count = 0
-    for record, paras in generate_articles(10**12, seed=seed):
+    for record, paras in generate_articles(10**12, seed=seed, words=words):
         if count >= n_articles:
             break
         front = json.dumps(record["title"])
