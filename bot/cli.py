@@ -44,6 +44,8 @@ def _print_report(report, stream=sys.stdout) -> None:  # type: ignore[no-untyped
     print(f"  {'unchanged':<8} {report.unchanged:>4}", file=stream)
     for source, reason in report.skipped:
         print(f"  skipped  {source}: {reason}", file=stream)
+    for note in getattr(report, "notes", []):
+        print(f"  note     {note}", file=stream)
     verdict = (
         "up to date, nothing embedded"
         if not report.wrote_new_generation
@@ -251,11 +253,11 @@ def _extra_commands() -> list[Callable]:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    load_env_file(args.env_file)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
     try:
+        load_env_file(args.env_file)
         return args.handler(args, _config(args))
     except VendorcheckError as exc:
         print(f"vendorcheck: error: {exc}", file=sys.stderr)

@@ -8,12 +8,16 @@ import textwrap
 
 from index.answer import Answer, Result
 
-_TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls (newline aside), bidi overrides, and lone surrogates (which `print` cannot
+# even encode: a .jsonl article or YAML front matter can carry a "\udcff" escape).
+_TERMINAL_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 BOLD, RESET = "\033[1m", "\033[0m"
 
 
 def safe(text: str) -> str:
-    return _TERMINAL_UNSAFE.sub("", text)
+    return _TERMINAL_UNSAFE.sub("", text.replace("\t", " "))
 
 
 def mark(quote: str, spans: list[tuple[int, int]], use_ansi: bool) -> str:
@@ -21,7 +25,7 @@ def mark(quote: str, spans: list[tuple[int, int]], use_ansi: bool) -> str:
     on, off = (BOLD, RESET) if use_ansi else ("**", "**")
     out, cursor = [], 0
     for start, end in sorted(spans):
-        if start < cursor or end > len(quote):
+        if start < cursor or end <= start or end > len(quote):
             continue
         out += [safe(quote[cursor:start]), on, safe(quote[start:end]), off]
         cursor = end
@@ -49,11 +53,14 @@ def render_answer(answer: Answer, use_ansi: bool = False, width: int = 100) -> s
     for result in answer.results:
         lines.append("")
         quote = mark(result.quote, result.highlights, use_ansi)
+        # A brief is a timeline: each entry leads with its date.
+        when = f"{safe(result.article.published or 'undated')} " if answer.kind == "brief" else ""
         wrapped = textwrap.fill(
             " ".join(quote.split()),
             width=width,
-            initial_indent=f"{result.rank}. “",
+            initial_indent=f"{result.rank}. {when}“",
             subsequent_indent="   ",
+            break_long_words=False,  # never split a word, or the ANSI bold codes glued to it
         )
         lines.append(wrapped + "”")
         lines.append(f"   {source_line(result)}")
@@ -67,10 +74,10 @@ def render_answer(answer: Answer, use_ansi: bool = False, width: int = 100) -> s
         if result.superseded_by is not None:
             newer = result.superseded_by
             lines.append(
-                f"   newer source: {safe(newer.title)} ({safe(newer.publisher)}, "
+                f"   newer source: {safe(newer.title)} ({safe(newer.publisher or '?')}, "
                 f"{safe(newer.published)})"
             )
         lines.append(
-            f"   score {result.score:.2f} · chars {result.start}-{result.end} of {result.article.id}"
+            f"   score {result.score:.2f} · chars {result.start}-{result.end} of {safe(result.article.id)}"
         )
     return "\n".join(lines)

@@ -14,6 +14,7 @@ import numpy as np
 from index.articles import Article
 from index.chunking import chunk_text, embedding_input
 from index.dense import build_dense, save_dense
+from index.duplicates import find_duplicates
 from index.embedding import Embedder
 from index.errors import IndexCorruptError, VendorcheckError
 from index.ingest import load_corpus
@@ -35,8 +36,11 @@ from index.store import (
     monotonic,
     new_generation_dir,
     now_iso,
+    open_index,
     publish_generation,
 )
+from index.vendors import DATA_VERSION as VENDOR_DATA_VERSION
+from index.vendors import VENDORS_FILE, alias_file_text, build_vendor_data, read_alias_file
 
 CHUNKING = {"version": 1, "target_tokens": 128, "max_tokens": 200}
 
@@ -53,20 +57,31 @@ class BuildReport:
     passages: int = 0
     seconds: float = 0.0
     generation: str = ""
+    aliases_changed: bool = False  # corpus/vendors.yml changed: vendor data is rebuilt
+    notes: list[str] = field(default_factory=list)
 
     @property
     def wrote_new_generation(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
+        return bool(self.added or self.changed or self.removed or self.aliases_changed)
 
 
-def _previous(index_dir: Path, model_id: str, rebuild: bool) -> tuple[Path | None, Manifest | None]:
+def _previous(
+    index_dir: Path, model_id: str, rebuild: bool, report: BuildReport
+) -> tuple[Path | None, Manifest | None]:
     if rebuild:
         return None, None
-    generation = current_generation(index_dir)
-    if generation is None:
+    try:
+        generation = current_generation(index_dir)
+        if generation is None:
+            return None, None
+        manifest = Manifest.read(generation)
+        manifest.check_compatible(generation, model_id)
+        # The corpus is the source of truth: a live index that cannot be opened is rebuilt
+        # from it rather than reported "up to date" (a model mismatch still stops the build).
+        open_index(index_dir, model_id, mmap=True)
+    except IndexCorruptError as exc:
+        report.notes.append(f"the previous index was unreadable, rebuilt from the corpus: {exc}")
         return None, None
-    manifest = Manifest.read(generation)
-    manifest.check_compatible(generation, model_id)
     if manifest.data.get("chunking") != CHUNKING:
         return None, None  # chunking changed: every article must be re-chunked
     return generation, manifest
@@ -88,7 +103,8 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
         "<loader>": hashlib.blake2b(
             Path(index.ingest.__file__).read_bytes() + Path(index.articles.__file__).read_bytes(),
             digest_size=16,
-        ).hexdigest()
+        ).hexdigest(),
+        "<vendor-data>": str(VENDOR_DATA_VERSION),  # new extraction rules rebuild vendor data
     }
     for root, dirs, files in os.walk(corpus_dir):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
@@ -131,7 +147,7 @@ def build_index(
     report = BuildReport()
     with build_lock(index_dir):
         collect_garbage(index_dir)
-        prev_gen, prev_manifest = _previous(index_dir, model_id, rebuild)
+        prev_gen, prev_manifest = _previous(index_dir, model_id, rebuild, report)
         fingerprint = corpus_fingerprint(corpus_dir) if corpus_dir.is_dir() else {}
         if prev_gen is not None and prev_manifest.data.get("corpus_files") == fingerprint:
             counts = prev_manifest.data.get("counts", {})
@@ -152,6 +168,14 @@ def build_index(
         report.removed = sorted(aid for aid in old_hashes if aid not in new_hashes)
         report.unchanged = len(new_hashes) - len(report.added) - len(report.changed)
         report.articles = len(corpus.articles)
+        aliases = read_alias_file(corpus_dir)
+        # The vendor data format version is hashed in too, so new extraction rules apply.
+        aliases_hash = hashlib.sha256(
+            f"{VENDOR_DATA_VERSION}\n{alias_file_text(corpus_dir)}".encode()
+        ).hexdigest()
+        report.aliases_changed = prev_manifest is not None and (
+            prev_manifest.data.get("aliases_hash") != aliases_hash
+        )
         if prev_gen is not None and not report.wrote_new_generation:
             if prev_manifest.data.get("corpus_files") != fingerprint:
                 # Same articles, files touched (or first run with this version): remember the
@@ -166,7 +190,14 @@ def build_index(
         if not corpus.articles:
             raise VendorcheckError(f"no readable articles in {corpus_dir}; nothing to index")
 
-        reused = _reusable_rows(prev_gen, prev_manifest) if prev_gen else {}
+        reused = {}
+        if prev_gen is not None:
+            try:
+                for rel in (PASSAGES, EMBEDDINGS):  # about to be copied into the new index
+                    prev_manifest.verify_hash(prev_gen, rel)  # type: ignore[union-attr]
+                reused = _reusable_rows(prev_gen, prev_manifest)
+            except IndexCorruptError as exc:
+                report.notes.append(f"previous vectors unusable, re-embedding everything: {exc}")
         embedder: Embedder | None = None
         rows: list[tuple[int, int, int]] = []
         row_vectors: list[np.ndarray | None] = []
@@ -219,6 +250,7 @@ def build_index(
                 corpus_files=fingerprint,
                 skipped=corpus.skipped,
             )
+            _write_vendor_data(tmp, corpus.articles, rows, vectors, aliases, aliases_hash)
             final = publish_generation(index_dir, tmp)
         except BaseException:
             import shutil
@@ -283,3 +315,28 @@ def _write_generation(
         "skipped": [list(item) for item in skipped or []],
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def _write_vendor_data(
+    directory: Path,
+    articles: list[Article],
+    rows: list[tuple[int, int, int]],
+    vectors: np.ndarray,
+    aliases: dict[str, list[str]],
+    aliases_hash: str,
+) -> None:
+    """vendors.json: who each article is about, who each passage names, near-duplicates.
+
+    Rebuilt in full every build (text scanning only, no model), so it always matches the
+    generation it sits in; the alias file's hash goes into the manifest so that editing
+    corpus/vendors.yml alone also produces a new generation.
+    """
+    data = build_vendor_data(articles, rows, aliases)
+    data["duplicates"] = find_duplicates(
+        articles, np.asarray(rows, dtype=np.int64).reshape(-1, 3), vectors
+    )
+    (directory / VENDORS_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    manifest_path = directory / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["aliases_hash"] = aliases_hash
+    manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")

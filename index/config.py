@@ -9,14 +9,18 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
+
+from index.errors import VendorcheckError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
 def load_env_file(path: str | os.PathLike[str] | None = None) -> None:
     """Load `.env` (from the working directory upwards) without overriding real env vars."""
-    load_dotenv(dotenv_path=path, override=False)
+    if path is not None and not Path(path).is_file():
+        raise VendorcheckError(f"env file {path} does not exist")
+    load_dotenv(dotenv_path=path or find_dotenv(usecwd=True), override=False)
 
 
 def _env_path(name: str, default: str) -> Path:

@@ -39,8 +39,8 @@ def build(config: EngineConfig, rebuild: bool = False, progress: bool = False) -
 
 def open_retriever(config: EngineConfig, embedder: Embedder | None = None) -> Retriever:
     """Load the index (checking it matches the configured model), then the embedder."""
-    # Memory-mapped: the FAISS lists and BM25 arrays are paged in as queries touch them, so
-    # start-up does not read them whole (100k passages: 0.6 s -> 0.05 s, benchmarks/), and
-    # several processes serving one index share the pages.
+    # Memory-mapped (BM25 arrays, flat FAISS vectors; see index.dense.load_dense): paged in
+    # as queries touch them, so start-up does not read them whole (BM25 at 100k passages:
+    # 0.33 s -> 0.04 s, benchmarks/), and processes serving one index share the pages.
     stored = open_index(config.index_dir, model_id_for(config.model), mmap=True)
     return Retriever(stored, embedder or make_embedder(config))

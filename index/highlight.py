@@ -2,36 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from index.chunking import sentences
-from index.lexical import tokenize
+from index.terms import stems
+
+# A sentence that also names the vendor asked about wins ties against one that does not.
+VENDOR_BONUS = 0.5
+# A second sentence is marked too when it is nearly as good as the best one.
+SECOND_SENTENCE_RATIO = 0.9
 
 
 def key_sentences(
     quote: str,
     query: str,
     extra_terms: tuple[str, ...] = (),
-    idf: dict[str, float] | None = None,
+    idf: dict[str, float] | Callable[[str], float] | None = None,
     max_sentences: int = 1,
+    vendor_terms: tuple[str, ...] = (),
 ) -> list[tuple[int, int]]:
     """Spans inside `quote` of the sentence(s) sharing the most (IDF-weighted) query terms.
 
+    Vendor-name terms are scored apart (a small bonus): in a passage about Kaspersky every
+    sentence may say "Kaspersky", and the answering sentence is the one that also says "GSA".
     Ties go to the earlier sentence; a passage sharing no term with the query highlights its
-    first sentence, so a reader always sees where to look.
+    first sentence naming the vendor (else its first sentence), so a reader sees where to look.
     """
     spans = sentences(quote)
     if not spans:
         return []
-    query_terms = set(tokenize([query])[0]) | set(tokenize([" ".join(extra_terms)])[0])
-    if not query_terms:
-        return [(spans[0].start, spans[0].end)]
-    token_lists = tokenize([quote[s.start : s.end] for s in spans])
+    vendor_stems = set(stems(" ".join(vendor_terms)))
+    query_terms = set(stems(query)) | set(stems(" ".join(extra_terms)))
+    query_terms -= vendor_stems
+    weight = (idf if callable(idf) else (idf or {}).get) if idf is not None else None
+    token_lists = [stems(quote[s.start : s.end]) for s in spans]
     scored = []
     for position, (span, tokens) in enumerate(zip(spans, token_lists, strict=True)):
-        overlap = query_terms & set(tokens)
-        score = sum((idf or {}).get(term, 1.0) for term in overlap)
-        scored.append((score, -position, span))
-    scored.sort(reverse=True)
-    best = [item for item in scored[:max_sentences] if item[0] > 0] or [scored[0]]
-    if best[0][0] == 0:
-        best = [(0, 0, spans[0])]
-    return sorted((span.start, span.end) for _, _, span in best)
+        present = set(tokens)
+        terms = sum((weight(t) or 1.0) if weight else 1.0 for t in query_terms & present)
+        bonus = VENDOR_BONUS if vendor_stems & present else 0.0
+        scored.append((terms + bonus, -position, terms, span))
+    scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    best = scored[0]
+    if best[0] <= 0:
+        return [(spans[0].start, spans[0].end)]
+    chosen = [best]
+    # A second sentence only when it answers (query terms, not just the vendor name) about as
+    # well as the first.
+    for item in scored[1:max_sentences]:
+        if best[2] > 0 and item[2] >= SECOND_SENTENCE_RATIO * best[2]:
+            chosen.append(item)
+    return sorted((span.start, span.end) for *_, span in chosen)

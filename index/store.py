@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -99,12 +100,14 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 def current_generation(index_dir: Path) -> Path | None:
     pointer = index_dir / CURRENT
     try:
-        name = pointer.read_text().strip()
+        name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
+    except UnicodeDecodeError:
+        raise IndexCorruptError(f"{pointer} is garbled; {REBUILD_HINT}") from None
     except OSError as exc:
         raise IndexCorruptError(f"cannot read {pointer}: {exc.strerror}; {REBUILD_HINT}") from None
-    if not name or "/" in name or not (index_dir / name).is_dir():
+    if not name or "/" in name or not name.startswith("gen-") or not (index_dir / name).is_dir():
         raise IndexCorruptError(
             f"{pointer} points to a missing generation {name!r}; {REBUILD_HINT}"
         )
@@ -118,8 +121,28 @@ def new_generation_dir(index_dir: Path) -> Path:
     return path
 
 
+def record_files(generation: Path) -> None:
+    """Add every file's size and sha256 to the manifest, so a truncated or garbled file is
+    caught when the index is opened (sizes) or reused by the next build (hashes)."""
+    manifest_path = generation / MANIFEST
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    files = {}
+    for file in sorted(generation.rglob("*")):
+        if file.is_file() and file != manifest_path:
+            digest = hashlib.sha256()
+            with open(file, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            rel = file.relative_to(generation).as_posix()
+            files[rel] = {"size": file.stat().st_size, "sha256": digest.hexdigest()}
+    data["files"] = files
+    manifest_path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
 def publish_generation(index_dir: Path, tmp_dir: Path) -> Path:
-    """fsync the finished generation, give it its final name, then switch CURRENT to it."""
+    """Record file sizes and hashes, fsync the finished generation, give it its final name,
+    then switch CURRENT to it."""
+    record_files(tmp_dir)
     fsync_tree(tmp_dir)
     final = index_dir / tmp_dir.name.removeprefix(".").removesuffix(".tmp")
     os.replace(tmp_dir, final)
@@ -134,7 +157,10 @@ def collect_garbage(index_dir: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
     for stale in index_dir.glob(f".{CURRENT}.*.tmp"):
         stale.unlink(missing_ok=True)
-    live = current_generation(index_dir)
+    try:
+        live = current_generation(index_dir)
+    except IndexCorruptError:
+        live = None  # a broken CURRENT must not stop `vendorcheck index --rebuild` fixing it
     old = sorted(
         (p for p in index_dir.glob("gen-*") if p.is_dir() and p != live),
         key=lambda p: p.stat().st_mtime,
@@ -165,26 +191,90 @@ class Manifest:
         path = generation / MANIFEST
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or "format_version" not in data:
-                raise ValueError("not a vendorcheck manifest")
         except FileNotFoundError:
             raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise IndexCorruptError(f"{path} is unreadable ({exc}); {REBUILD_HINT}") from None
+        except UnicodeDecodeError:
+            raise IndexCorruptError(f"{path} is garbled (not UTF-8); {REBUILD_HINT}") from None
+        except ValueError:
+            raise IndexCorruptError(f"{path} is garbled (not JSON); {REBUILD_HINT}") from None
+        except OSError as exc:
+            raise IndexCorruptError(f"cannot read {path}: {exc.strerror}; {REBUILD_HINT}") from None
+        problem = _manifest_problem(data)
+        if problem:
+            raise IndexCorruptError(f"{path} is garbled ({problem}); {REBUILD_HINT}")
         return cls(data)
 
     def check_compatible(self, generation: Path, model_id: str | None) -> None:
         version = self.data.get("format_version")
         if version != FORMAT_VERSION:
             raise IndexIncompatibleError(
-                f"index at {generation.parent} has format {version}, this vendorcheck reads "
+                f"{generation / MANIFEST}: index format {version!r}, this vendorcheck reads "
                 f"format {FORMAT_VERSION}; {REBUILD_HINT}"
             )
         if model_id is not None and self.model != model_id:
             raise IndexIncompatibleError(
-                f"index at {generation.parent} was built with model {self.model!r} but "
+                f"{generation / MANIFEST}: index built with model {self.model!r} but "
                 f"VENDORCHECK_MODEL is {model_id!r}; {REBUILD_HINT} (or set VENDORCHECK_MODEL back)"
             )
+
+    def check_files(self, generation: Path) -> None:
+        """Every file the manifest lists is there with its recorded size (cheap: stat only)."""
+        for rel, meta in self.data.get("files", {}).items():
+            path = generation / rel
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
+            if size != meta["size"]:
+                raise IndexCorruptError(
+                    f"{path} is {size} bytes, the index wrote {meta['size']} (truncated or "
+                    f"overwritten); {REBUILD_HINT}"
+                )
+
+    def verify_hash(self, generation: Path, rel: str) -> None:
+        """Full sha256 check of one file, for data a build is about to reuse."""
+        meta = self.data.get("files", {}).get(rel)
+        if meta is None or "sha256" not in meta:
+            return  # written before hashes were recorded
+        digest = hashlib.sha256()
+        path = generation / rel
+        try:
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
+        if digest.hexdigest() != meta["sha256"]:
+            raise IndexCorruptError(f"{path} is garbled (checksum mismatch); {REBUILD_HINT}")
+
+
+def _manifest_problem(data: object) -> str:
+    """What is wrong with a parsed manifest, or "" if every field later code relies on is sane."""
+    if not isinstance(data, dict) or "format_version" not in data:
+        return "not a vendorcheck manifest"
+    if data.get("format_version") != FORMAT_VERSION:
+        return ""  # check_compatible reports the version with its own message
+    if not isinstance(data.get("model"), str):
+        return "no model name"
+    dim = data.get("dim")
+    if not isinstance(dim, int) or isinstance(dim, bool) or dim <= 0:
+        return f"bad dimension {dim!r}"
+    articles = data.get("articles")
+    if not isinstance(articles, dict):
+        return "no article list"
+    for meta in articles.values():
+        if not (
+            isinstance(meta, dict)
+            and isinstance(meta.get("hash"), str)
+            and all(isinstance(meta.get(key), int) for key in ("first_passage", "passages"))
+        ):
+            return "bad article entry"
+    files = data.get("files", {})
+    if not isinstance(files, dict) or not all(
+        isinstance(v, dict) and isinstance(v.get("size"), int) for v in files.values()
+    ):
+        return "bad file list"
+    return ""
 
 
 @dataclass
@@ -207,13 +297,22 @@ class StoredIndex:
         return self.articles[article_idx].text[start:end]
 
 
+def _article(record: object) -> Article:
+    if not isinstance(record, dict):
+        raise TypeError("not an object")
+    article = Article.from_record(record)
+    if not all(isinstance(v, str) for v in (article.id, article.title, article.text, article.url)):
+        raise TypeError("field of the wrong type")
+    return article
+
+
 def read_articles(path: Path) -> list[Article]:
     try:
         with open(path, encoding="utf-8") as handle:
-            return [Article.from_record(json.loads(line)) for line in handle if line.strip()]
+            return [_article(json.loads(line)) for line in handle if line.strip()]
     except FileNotFoundError:
         raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         raise IndexCorruptError(
             f"{path} is garbled ({type(exc).__name__}); {REBUILD_HINT}"
         ) from None
@@ -224,11 +323,25 @@ def read_passages(path: Path) -> np.ndarray:
         rows = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
-    except (ValueError, OSError, EOFError) as exc:
-        raise IndexCorruptError(f"{path} is garbled ({exc}); {REBUILD_HINT}") from None
-    if rows.ndim != 2 or rows.shape[1] != 3:
-        raise IndexCorruptError(f"{path} has the wrong shape {rows.shape}; {REBUILD_HINT}")
+    except (ValueError, OSError, EOFError):
+        raise IndexCorruptError(f"{path} is garbled (not a .npy array); {REBUILD_HINT}") from None
+    if rows.ndim != 2 or rows.shape[1] != 3 or rows.dtype != np.int32:
+        raise IndexCorruptError(
+            f"{path} holds {rows.dtype} {rows.shape}, not int32 rows of 3; {REBUILD_HINT}"
+        )
     return rows
+
+
+def check_passages(path: Path, rows: np.ndarray, articles: list[Article]) -> None:
+    """Every row points inside an existing article (else quotes would be wrong slices)."""
+    if not len(rows):
+        return
+    idx, start, end = rows[:, 0], rows[:, 1], rows[:, 2]
+    if int(idx.min()) < 0 or int(idx.max()) >= len(articles):
+        raise IndexCorruptError(f"{path} refers to missing articles; {REBUILD_HINT}")
+    lengths = np.fromiter((len(a.text) for a in articles), dtype=np.int64, count=len(articles))
+    if bool(((start < 0) | (end <= start) | (end > lengths[idx])).any()):
+        raise IndexCorruptError(f"{path} has passages outside their articles; {REBUILD_HINT}")
 
 
 def open_index(index_dir: Path, model_id: str | None, mmap: bool = False) -> StoredIndex:
@@ -243,14 +356,19 @@ def open_index(index_dir: Path, model_id: str | None, mmap: bool = False) -> Sto
         )
     manifest = Manifest.read(generation)
     manifest.check_compatible(generation, model_id)
+    manifest.check_files(generation)
     articles = read_articles(generation / ARTICLES)
     passages = read_passages(generation / PASSAGES)
     dense_path = generation / DENSE
+    if not dense_path.is_file():
+        raise IndexCorruptError(f"{dense_path} is missing; {REBUILD_HINT}")
     try:
         dense = load_dense(dense_path, manifest.data.get("dense"), mmap=mmap)
-    except RuntimeError as exc:
-        reason = str(exc).strip().splitlines()[-1][:120] if str(exc).strip() else "unreadable"
-        raise IndexCorruptError(f"{dense_path} is corrupt ({reason}); {REBUILD_HINT}") from None
+    except (RuntimeError, MemoryError, ValueError):
+        # FAISS's own message is a C++ source location: not useful to the reader.
+        raise IndexCorruptError(
+            f"{dense_path} is corrupt or truncated (FAISS cannot read it); {REBUILD_HINT}"
+        ) from None
     try:
         lexical = LexicalIndex.load(generation / LEXICAL, size=len(passages), mmap=mmap)
     except Exception as exc:
@@ -262,10 +380,13 @@ def open_index(index_dir: Path, model_id: str | None, mmap: bool = False) -> Sto
             f"{dense_path} holds {dense.ntotal} vectors of dimension {dense.d}, the manifest "
             f"says {len(passages)} of dimension {manifest.dim}; {REBUILD_HINT}"
         )
-    if len(passages) and int(passages[:, 0].max()) >= len(articles):
+    counts = manifest.data.get("counts", {})
+    if isinstance(counts, dict) and counts.get("articles", len(articles)) != len(articles):
         raise IndexCorruptError(
-            f"{generation / PASSAGES} refers to missing articles; {REBUILD_HINT}"
+            f"{generation / ARTICLES} holds {len(articles)} articles, the manifest says "
+            f"{counts.get('articles')}; {REBUILD_HINT}"
         )
+    check_passages(generation / PASSAGES, passages, articles)
     return StoredIndex(generation, manifest, articles, passages, dense, lexical)
 
 

@@ -1,0 +1,166 @@
+"""Slack bot latency: how fast `/vendorcheck` is acked and answered, one user and a burst.
+
+Starts the real `vendorcheck serve --http` (subprocess, loopback) on an index of corpus/ plus
+the test fixtures, with the fake Slack API from tests/slack_fakes.py, then sends signed slash
+commands: N sequential (one user asking) and N concurrent (a burst). Prints a table and writes
+benchmarks/out/slack_ack.json.
+
+    HF_HUB_OFFLINE=1 python benchmarks/bench_slack_ack.py [-n 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from slack_fakes import (  # noqa: E402
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    FakeSlack,
+    free_port,
+    send_signed,
+    slash_body,
+)
+
+QUESTIONS = [
+    "is Kaspersky allowed on GSA?",
+    "kaspersky",
+    "was Quillon removed from the GSA schedule?",
+    "Norvel router vulnerability",
+    "Zentara FCC covered list",
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
+
+
+def row(name: str, acks: list[float], answers: list[float], wall: float) -> dict:
+    return {
+        "run": name,
+        "n": len(acks),
+        "ack_p50_ms": round(statistics.median(acks) * 1000, 1),
+        "ack_p95_ms": round(percentile(acks, 0.95) * 1000, 1),
+        "ack_max_ms": round(max(acks) * 1000, 1),
+        "answer_p50_ms": round(statistics.median(answers) * 1000, 1),
+        "answer_p95_ms": round(percentile(answers, 0.95) * 1000, 1),
+        "answers_per_s": round(len(answers) / wall, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", type=int, default=50)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="vc-bench-slack-"))
+    corpus = work / "corpus"
+    corpus.mkdir()
+    for source in (REPO / "corpus", REPO / "tests" / "fixtures" / "corpus"):
+        for path in source.iterdir():
+            if path.is_file():
+                shutil.copy(path, corpus / path.name)
+    fake = FakeSlack().start()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "HF_HUB_OFFLINE": "1",
+        "VENDORCHECK_CORPUS_DIR": str(corpus),
+        "VENDORCHECK_DATA_DIR": str(work / "data"),
+        "VENDORCHECK_MODEL_CACHE": os.environ.get(
+            "VENDORCHECK_MODEL_CACHE", str(REPO / ".vendorcheck" / "models")
+        ),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.url,
+        "VENDORCHECK_RATE_LIMIT": "0",
+        "VENDORCHECK_LOG_LEVEL": "WARNING",
+    }
+    subprocess.run([sys.executable, "-m", "bot", "index", "-q"], env=env, cwd=work, check=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        cwd=work,
+    )
+    url = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+
+        def ask(i: int, tag: str) -> tuple[float, float]:
+            name = f"{tag}{i}"
+            start = time.monotonic()
+            body = slash_body(QUESTIONS[i % len(QUESTIONS)], fake.response_url(name), f"U{i}")
+            status, _, ack = send_signed(url, body)
+            assert status == 200, status
+            fake.wait_for(fake.to_response(name), timeout=120)
+            return ack, time.monotonic() - start
+
+        rows = []
+        start = time.monotonic()
+        results = [ask(i, "seq") for i in range(args.n)]
+        rows.append(
+            row(
+                "sequential",
+                [a for a, _ in results],
+                [b for _, b in results],
+                time.monotonic() - start,
+            )
+        )
+        start = time.monotonic()
+        with ThreadPoolExecutor(max_workers=min(args.n, 64)) as pool:
+            results = list(pool.map(lambda i: ask(i, "burst"), range(args.n)))
+        rows.append(
+            row(
+                "concurrent",
+                [a for a, _ in results],
+                [b for _, b in results],
+                time.monotonic() - start,
+            )
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        fake.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    columns = list(rows[0])
+    print(" | ".join(f"{c:>13}" for c in columns))
+    for r in rows:
+        print(" | ".join(f"{r[c]!s:>13}" for c in columns))
+    out = REPO / "benchmarks" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "slack_ack.json").write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
