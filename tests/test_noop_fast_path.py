@@ -33,13 +33,18 @@ def test_unchanged_files_skip_parsing_but_report_the_same(
         first.articles,
     )
 
-    # A changed non-article file (say a vendors list) takes the full comparison: nothing to
+    # A new or changed non-article file takes the full comparison: here (a README) nothing to
     # re-embed, same generation, and the new fingerprint is remembered for the next run.
-    (fixture_corpus / "vendors.yml").write_text("quillon: [Quillon Antivirus]\n")
+    (fixture_corpus / "README.md").write_text("Our team's vendor articles.\n")
     touched = build_index(fixture_corpus, index_dir, MODEL_ID, lambda: 1 / 0)
     assert touched.generation == first.generation and touched.embedded_passages == 0
     manifest = json.loads((current_generation(index_dir) / MANIFEST).read_text())
-    assert "vendors.yml" in manifest["corpus_files"]
+    assert "README.md" in manifest["corpus_files"]
+
+    # The vendors list is data: changing it is noticed (new vendor data, still no embedding).
+    (fixture_corpus / "vendors.yml").write_text("Quillon: [Quillon Antivirus]\n")
+    aliases = build_index(fixture_corpus, index_dir, MODEL_ID, lambda: 1 / 0)
+    assert aliases.aliases_changed and aliases.embedded_passages == 0
 
     # An edited article is noticed (content digests, not mtimes).
     path = fixture_corpus / "norvel-2023-01-10-router-flaw.md"
