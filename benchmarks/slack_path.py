@@ -59,9 +59,9 @@ def ready_times(runs: int) -> list[float]:
         for _ in range(runs):
             port = free_port()
             started = time.perf_counter()
+            command = ["serve", "--http", "--host", "127.0.0.1", "--port", str(port)]
             server = subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1"]
-                + ["--port", str(port)],
+                [sys.executable, "-m", "bot", *command],
                 env=env,
                 cwd=work,
             )
