@@ -566,6 +566,19 @@ def synthetic_index(n: int, embedder=None, log=print) -> Path:  # type: ignore[n
     log(f"  generated {len(rows):,} passages in {time.perf_counter() - started:.1f} s; indexing")
     tmp = new_generation_dir(index_dir)
     _write_generation(tmp, articles, rows, vectors, model_id_for("all-MiniLM-L6-v2"), meta)
+    import index.builder
+
+    if hasattr(index.builder, "_write_vendor_data"):  # vendor data + near-duplicates, as built
+        import hashlib
+
+        from index.vendors import DATA_VERSION, alias_file_text, read_alias_file
+
+        aliases_hash = hashlib.sha256(
+            f"{DATA_VERSION}\n{alias_file_text(None)}".encode()
+        ).hexdigest()
+        index.builder._write_vendor_data(
+            tmp, articles, rows, vectors, read_alias_file(None), aliases_hash
+        )
     publish_generation(index_dir, tmp)
     log(f"  built synthetic index of {n:,} passages in {time.perf_counter() - started:.1f} s")
     return index_dir
