@@ -191,7 +191,25 @@ def _start_bot_if_configured(args: argparse.Namespace, config: EngineConfig) -> 
     return serve.start_if_configured(config)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands defined here: parsing them needs none of the modules that add subcommands (serve,
+# fresh, ... import Slack and HTTP libraries: ~0.45 s of a `vendorcheck ask`, benchmarks/).
+CORE_COMMANDS = {"index", "ask", "add", "stats"}
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The subcommand named in argv (skipping global options and their values)."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token == "--env-file":
+            skip = True
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def build_parser(extras: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vendorcheck",
         description="Answer vendor-risk questions with quoted, sourced passages from your corpus.",
@@ -244,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", help=f"sample question (default: {SAMPLE_QUESTION!r})")
     p.set_defaults(handler=cmd_start)
 
-    for register in _extra_commands():
+    for register in _extra_commands() if extras else []:
         register(sub, common, corpus)
     return parser
 
@@ -263,7 +281,8 @@ def _extra_commands() -> list[Callable]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(extras=_command_of(argv) not in CORE_COMMANDS)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()

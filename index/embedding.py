@@ -28,6 +28,7 @@ from index.errors import ModelError
 
 DEFAULT_MODEL_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "default"}
 ONNX_FORMAT = 1
+ONNX_VARIANTS = {"fp32": "model.onnx", "int8": "model.int8.onnx"}
 
 
 class Embedder(Protocol):
@@ -246,11 +247,49 @@ def export_onnx(model: str, cache_root: Path, device: str = "cpu") -> Path:
     return target
 
 
-class OnnxEmbedder:
-    """The exported model on ONNX Runtime: same vectors as TorchEmbedder, no torch import."""
+def quantize_int8(export_dir: Path) -> Path:
+    """Dynamic int8 quantization of the export, per output channel (made once, atomically).
 
-    def __init__(self, export_dir: Path, threads: int | None = None) -> None:
-        import onnxruntime as ort
+    Per-channel keeps one scale per weight row; per-tensor (one scale per matrix) loses more
+    retrieval quality on this model. Needs only onnxruntime, no torch.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = export_dir / ONNX_VARIANTS["int8"]
+    if target.exists():
+        return target
+    tmp = export_dir / f".{target.name}.{os.getpid()}.tmp"
+    try:
+        quantize_dynamic(
+            export_dir / ONNX_VARIANTS["fp32"],
+            tmp,
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+        )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+class OnnxEmbedder:
+    """The exported model on ONNX Runtime: same vectors as TorchEmbedder, no torch import.
+
+    Two sessions, because the best threading differs (measured in benchmarks/, 2 shared vCPUs):
+
+    * one query (1-2 texts): a single thread without spin-waiting. Splitting a 10-token
+      sequence over 2 threads buys nothing, and spinning threads on a core another process
+      wants made p50 2-4x worse;
+    * batches (indexing): every core, created on first use, so a query-only process never pays
+      for it.
+
+    `variant="int8"` runs the dynamically quantized copy (per-channel int8 weights) made once by
+    `quantize_int8` beside the export; see benchmarks/RESULTS.md for its speed and quality.
+    """
+
+    BATCH_SESSION_MIN = 4  # texts per call from which the multi-threaded session is used
+
+    def __init__(self, export_dir: Path, threads: int | None = None, variant: str = "fp32") -> None:
         from tokenizers import Tokenizer
 
         meta = json.loads((export_dir / "export.json").read_text())
@@ -258,13 +297,19 @@ class OnnxEmbedder:
         self.dim: int = int(meta["dim"])
         self.max_tokens: int = int(meta["max_tokens"])
         self.pooling: str = meta["pooling"]
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(
-            str(export_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
+        if variant not in ONNX_VARIANTS:
+            raise ModelError(
+                f"unknown ONNX variant {variant!r}: use one of {sorted(ONNX_VARIANTS)}"
+            )
+        self.variant = variant
+        self.model_path = export_dir / ONNX_VARIANTS[variant]
+        if not self.model_path.exists():
+            if variant != "int8":
+                raise ModelError(f"{self.model_path} is missing; delete {export_dir} to re-export")
+            quantize_int8(export_dir)
+        self.batch_threads = threads or os.cpu_count() or 1
+        self.session = self._session(threads=1, spinning=False)
+        self._batch_session = None
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
@@ -273,6 +318,28 @@ class OnnxEmbedder:
         self._counter.no_padding()
         self._counter.no_truncation()
         self.tokenizer.enable_truncation(self.max_tokens)
+
+    def _session(self, threads: int, spinning: bool):  # type: ignore[no-untyped-def]
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.add_session_config_entry(
+            "session.intra_op.allow_spinning", "1" if spinning else "0"
+        )
+        return ort.InferenceSession(
+            str(self.model_path), options, providers=["CPUExecutionProvider"]
+        )
+
+    def _session_for(self, batch: int):  # type: ignore[no-untyped-def]
+        if batch < self.BATCH_SESSION_MIN or self.batch_threads <= 1:
+            return self.session
+        if self._batch_session is None:
+            self._batch_session = self._session(threads=self.batch_threads, spinning=True)
+        return self._batch_session
 
     def _run(self, texts: Sequence[str]) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(list(texts))
@@ -287,7 +354,7 @@ class OnnxEmbedder:
             types[row, :n] = enc.type_ids
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         feeds = {k: v for k, v in feeds.items() if k in self.input_names}
-        hidden = self.session.run(None, feeds)[0]
+        hidden = self._session_for(len(texts)).run(None, feeds)[0]
         if self.pooling == "cls":
             pooled = hidden[:, 0]
         else:

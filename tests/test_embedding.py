@@ -1,0 +1,154 @@
+"""The fast paths give the same answers: ONNX vs torch embeddings, the dense index chosen by
+size keeps recall, and the query tokenizer matches bm25s exactly."""
+
+from __future__ import annotations
+
+import json
+
+import bm25s
+import faiss
+import numpy as np
+import pytest
+
+from index import dense
+from index.builder import build_index
+from index.embedding import OnnxEmbedder, TorchEmbedder, model_id_for
+from index.lexical import TOKEN_PATTERN, _stemmer, tokenize
+from index.retrieval import Retriever
+from index.store import MANIFEST, current_generation, open_index
+
+MODEL_ID = model_id_for("all-MiniLM-L6-v2")
+TEXTS = [
+    "is Kaspersky allowed on GSA?",
+    "Quillon antivirus was removed from the GSA Schedule after the DHS directive.",
+    "Norvel routers: firmware 7.4.2 fixes a remote code execution flaw in the admin page.",
+    "x",
+    "A very long passage about procurement. " * 60,  # past the 256-token limit: truncated
+    "Zentara cameras banned by the FCC; existing equipment must be replaced by 2021.",
+]
+QUESTIONS = [
+    "is Quillon allowed on GSA?",
+    "which firmware fixes the Norvel router flaw?",
+    "FCC ban on Zentara cameras",
+]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder():
+    return TorchEmbedder("all-MiniLM-L6-v2")
+
+
+def test_onnx_matches_sentence_transformers(embedder, torch_embedder):
+    fast, reference = embedder.embed(TEXTS), torch_embedder.embed(TEXTS)
+    cosine = np.sum(fast * reference, axis=1)
+    assert cosine.min() >= 0.999, cosine
+    # One query (the single-thread session) and a batch (the multi-thread one) agree too.
+    one = embedder.embed([TEXTS[0]])[0]
+    assert float(one @ reference[0]) >= 0.999
+
+
+def test_onnx_and_torch_give_the_same_top_results(
+    fixture_corpus, tmp_path, embedder, torch_embedder
+):
+    index_dir = tmp_path / "index"
+    build_index(fixture_corpus, index_dir, MODEL_ID, lambda: embedder)
+    stored = open_index(index_dir, MODEL_ID)
+    for question in QUESTIONS:
+        fast = Retriever(stored, embedder).ask(question, k=3)
+        reference = Retriever(stored, torch_embedder).ask(question, k=3)
+        assert fast.results, question
+        assert [(r.article.id, r.start) for r in fast.results] == [
+            (r.article.id, r.start) for r in reference.results
+        ], question
+
+
+def test_int8_variant_stays_close_to_fp32(embedder):
+    int8 = OnnxEmbedder(embedder.model_path.parent, variant="int8")
+    assert int8.model_path.name == "model.int8.onnx" and int8.model_path.exists()
+    cosine = np.sum(int8.embed(TEXTS) * embedder.embed(TEXTS), axis=1)
+    assert cosine.min() >= 0.97, cosine
+
+
+def _clustered(n: int, dim: int = 64, centers: int = 40, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    middle = rng.standard_normal((centers, dim)).astype(np.float32)
+    points = middle[rng.integers(0, centers, n)] + 0.6 * rng.standard_normal((n, dim)).astype(
+        np.float32
+    )
+    return points / np.linalg.norm(points, axis=1, keepdims=True)
+
+
+def _recall(index, data: np.ndarray, queries: np.ndarray) -> float:
+    exact = faiss.IndexFlatIP(data.shape[1])
+    exact.add(data)
+    _, truth = exact.search(queries, 10)
+    return dense.recall_at_10(index, truth, queries)
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "kind"),
+    [
+        ({"flat_max": 10_000}, "flat"),
+        ({"flat_max": 500}, "ivf_flat"),
+        ({"flat_max": 500, "memory_budget": 0}, "ivf_sq8"),
+    ],
+)
+def test_dense_index_choice_keeps_recall(tmp_path, thresholds, kind):
+    points = _clustered(4_200)
+    data, fresh_queries = points[:4_000], points[4_000:]  # held out: not indexed, not tuned on
+    index, spec = dense.build_dense(data, recall_queries=100, **thresholds)
+    assert spec.kind == kind
+    path = tmp_path / "dense.faiss"
+    dense.save_dense(index, path)
+    loaded = dense.load_dense(path, spec.to_dict())
+    assert _recall(loaded, data, fresh_queries) >= 0.98
+    if kind != "flat":
+        assert spec.params["recall_at_10"] >= 0.98
+        assert faiss.extract_index_ivf(loaded).nprobe == spec.params["nprobe"]
+        assert spec.params["nlist"] == dense.nlist_for(len(data))
+    # Lexical-only hits need stored vectors back (exact for flat, 8-bit for SQ8).
+    back = loaded.reconstruct_batch(np.array([3, 1999]))
+    assert np.allclose(back, data[[3, 1999]], atol=0.02)
+
+
+def test_builder_records_the_dense_choice_in_the_manifest(
+    fixture_corpus, tmp_path, embedder, monkeypatch
+):
+    monkeypatch.setattr(dense, "FLAT_MAX_PASSAGES", 5)
+    index_dir = tmp_path / "index"
+    build_index(fixture_corpus, index_dir, MODEL_ID, lambda: embedder)
+    manifest = json.loads((current_generation(index_dir) / MANIFEST).read_text())
+    assert manifest["dense"]["kind"] == "ivf_flat"
+    assert manifest["dense"]["params"]["recall_at_10"] >= 0.98
+    stored = open_index(index_dir, MODEL_ID)
+    answer = Retriever(stored, embedder).ask("which firmware fixes the Norvel router flaw?")
+    assert any("7.4.2" in r.quote for r in answer.results)
+
+
+def test_query_tokenizer_matches_bm25s():
+    texts = [*TEXTS, "", "The AND of", "GSA 17-01 889 a 1 x", "Naïve café’s résumés, 2024!"]
+    expected = bm25s.tokenize(
+        texts,
+        token_pattern=TOKEN_PATTERN,
+        stopwords="en",
+        stemmer=_stemmer(),
+        return_ids=False,
+        show_progress=False,
+    )
+    assert tokenize(texts) == expected
+
+
+def test_lexical_top_k_matches_bm25s_retrieve():
+    from index.lexical import LexicalIndex
+
+    texts = [f"vendor {i % 7} federal schedule ban {'gsa ' * (i % 3)}word{i}" for i in range(300)]
+    lexical = LexicalIndex.build(texts)
+    for query in ["gsa schedule", "vendor 3 ban", "word17", "federal"]:
+        ids, scores = lexical.search(query, 20)
+        tokens = [t for t in tokenize([query])[0] if t in lexical.vocab]
+        docs, ref = lexical.retriever.retrieve([tokens], k=20, show_progress=False, n_threads=0)
+        keep = ref[0] > 0
+        assert np.allclose(scores, np.sort(ref[0][keep])[::-1])
+        # Same passages, except where equal scores straddle the k-th place.
+        cutoff = scores.min() if len(scores) else 0
+        assert set(ids[scores > cutoff]) == set(docs[0][keep][ref[0][keep] > cutoff])
