@@ -1,9 +1,11 @@
 """Near-duplicate articles: the same wire story republished by several outlets.
 
-Computed at build time. Candidates come from the article vectors (mean of passage vectors,
-nearest neighbours by FAISS, so cost grows as n log n rather than n^2 comparisons in Python);
-each candidate pair is confirmed by word-shingle overlap, so two different articles on the same
-topic (similar vectors, different words) are never merged.
+Computed at build time. Candidates come from the article vectors (mean of passage vectors):
+each article's nearest neighbours by FAISS, exact up to EXACT_MAX_ARTICLES (a BLAS all-pairs
+scan, quadratic but fast at that size), an IVF index beyond (near-duplicates at cosine >= 0.9
+sit in the same or an adjacent cell, so a few probed cells find them). Each candidate pair is
+confirmed by word-shingle overlap, so two different articles on the same topic (similar
+vectors, different words) are never merged.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ MIN_COSINE = 0.90
 MIN_SHINGLE_OVERLAP = 0.5  # of the shorter article's shingles
 MAX_DAYS_APART = 30
 SHINGLE = 5
+EXACT_MAX_ARTICLES = 20_000
+IVF_NPROBE = 8
 
 
 def _shingles(text: str) -> set[int]:
@@ -34,8 +38,25 @@ def _close_in_time(a: Article, b: Article) -> bool:
     return abs((a.published - b.published).days) <= MAX_DAYS_APART
 
 
+def _neighbour_index(vectors: np.ndarray, exact_max: int) -> faiss.Index:
+    n, dim = vectors.shape
+    if n <= exact_max:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        nlist = max(1, min(int(4 * np.sqrt(n)), n // 39))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        sample = vectors[np.random.default_rng(0).permutation(n)[: nlist * 64]]
+        index.train(sample)
+        index.nprobe = min(IVF_NPROBE, nlist)
+    index.add(vectors)
+    return index
+
+
 def find_duplicates(
-    articles: Sequence[Article], rows: np.ndarray, vectors: np.ndarray
+    articles: Sequence[Article],
+    rows: np.ndarray,
+    vectors: np.ndarray,
+    exact_max: int = EXACT_MAX_ARTICLES,
 ) -> list[list[int]]:
     """Groups (article indexes, 2+ each) of near-duplicate articles."""
     n = len(articles)
@@ -45,8 +66,7 @@ def find_duplicates(
     np.add.at(article_vectors, rows[:, 0], vectors)
     norms = np.linalg.norm(article_vectors, axis=1, keepdims=True)
     article_vectors /= np.maximum(norms, 1e-9)
-    index = faiss.IndexFlatIP(article_vectors.shape[1])
-    index.add(article_vectors)
+    index = _neighbour_index(article_vectors, exact_max)
     scores, ids = index.search(article_vectors, min(NEIGHBOURS, n))
     parent = list(range(n))
 
