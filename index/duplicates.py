@@ -24,7 +24,7 @@ MIN_SHINGLE_OVERLAP = 0.5  # of the shorter article's shingles
 MAX_DAYS_APART = 30
 SHINGLE = 5
 EXACT_MAX_ARTICLES = 20_000
-IVF_NPROBE = 8
+IVF_NPROBE = 4
 
 
 def _shingles(text: str) -> set[int]:
@@ -43,9 +43,9 @@ def _neighbour_index(vectors: np.ndarray, exact_max: int) -> faiss.Index:
     if n <= exact_max:
         index = faiss.IndexFlatIP(dim)
     else:
-        nlist = max(1, min(int(4 * np.sqrt(n)), n // 39))
+        nlist = max(1, min(int(2 * np.sqrt(n)), n // 40))
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
-        sample = vectors[np.random.default_rng(0).permutation(n)[: nlist * 64]]
+        sample = vectors[np.random.default_rng(0).permutation(n)[: nlist * 40]]
         index.train(sample)
         index.nprobe = min(IVF_NPROBE, nlist)
     index.add(vectors)
