@@ -7,6 +7,15 @@ from collections.abc import Callable
 from index.chunking import sentences
 from index.terms import stems
 
+# How a question is asked ("does", "can", "would") says nothing about which sentence answers
+# it; stemmed, "does" even matches an unrelated "does" in the passage.
+_QUESTION_STEMS = frozenset(
+    stems(
+        "does do did doing has have had having can could would should may might must shall "
+        "will am were been being what which who whom whose when where why how whether"
+    )
+)
+
 # A sentence that also names the vendor asked about wins ties against one that does not.
 VENDOR_BONUS = 0.5
 # A second sentence is marked too when it is nearly as good as the best one.
@@ -33,7 +42,7 @@ def key_sentences(
         return []
     vendor_stems = set(stems(" ".join(vendor_terms)))
     query_terms = set(stems(query)) | set(stems(" ".join(extra_terms)))
-    query_terms -= vendor_stems
+    query_terms -= vendor_stems | _QUESTION_STEMS
     weight = (idf if callable(idf) else (idf or {}).get) if idf is not None else None
     token_lists = [stems(quote[s.start : s.end]) for s in spans]
     scored = []
