@@ -11,7 +11,6 @@ benchmarks/out/slack_ack.json.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import sys
@@ -24,20 +23,14 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from slack_fakes import FakeSlack, send_signed, slash_body, start_http_serve  # noqa: E402
 
-from benchmarks.slack_stack import index, seed_workdir, serve_env  # noqa: E402
-
-QUESTIONS = [
-    "is Kaspersky allowed on GSA?",
-    "kaspersky",
-    "was Quillon removed from the GSA schedule?",
-    "Norvel router vulnerability",
-    "Zentara FCC covered list",
-]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
+from benchmarks.slack_stack import (  # noqa: E402
+    QUESTIONS,
+    index,
+    percentile,
+    report,
+    seed_workdir,
+    serve_env,
+)
 
 
 def row(name: str, acks: list[float], answers: list[float], wall: float) -> dict:
@@ -101,13 +94,7 @@ def main() -> int:
         fake.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    columns = list(rows[0])
-    print(" | ".join(f"{c:>13}" for c in columns))
-    for r in rows:
-        print(" | ".join(f"{r[c]!s:>13}" for c in columns))
-    out = REPO / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "slack_ack.json").write_text(json.dumps(rows, indent=2))
+    report(rows, "slack_ack", 13)
     return 0
 
 

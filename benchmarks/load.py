@@ -14,7 +14,6 @@ release to the last answer). Writes benchmarks/out/load.json.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import subprocess
@@ -35,21 +34,16 @@ from slack_fakes import (  # noqa: E402
     start_http_serve,
 )
 
-from benchmarks.slack_stack import index, seed_workdir, serve_env  # noqa: E402
+from benchmarks.slack_stack import (  # noqa: E402
+    QUESTIONS,
+    index,
+    percentile,
+    report,
+    seed_workdir,
+    serve_env,
+)
 
-QUESTIONS = [
-    "is Kaspersky allowed on GSA?",
-    "kaspersky",
-    "was Quillon removed from the GSA schedule?",
-    "Norvel router vulnerability",
-    "Zentara FCC covered list",
-]
 MAX_N = 1000  # bounded: one thread per request
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 def run(url: str, fake: FakeSlack, n: int, max_wait: float) -> dict:
@@ -120,13 +114,7 @@ def main() -> int:
         fake.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    columns = list(rows[0])
-    print(" | ".join(f"{c:>14}" for c in columns))
-    for r in rows:
-        print(" | ".join(f"{r[c]!s:>14}" for c in columns))
-    out = REPO / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "load.json").write_text(json.dumps(rows, indent=2))
+    report(rows, "load", 14)
     return 0
 
 

@@ -4,6 +4,7 @@ the fake Slack Web API from tests/slack_fakes.py (which `start_http_serve` also 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import ROOT, model_cache
+from benchmarks.common import OUT, ROOT, model_cache
 
 if str(ROOT / "tests") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests"))
@@ -19,6 +20,15 @@ if str(ROOT / "tests") not in sys.path:
 from slack_fakes import FakeSlack, slack_env, start_http_serve
 
 __all__ = ["FakeSlack", "index", "seed_workdir", "serve_env", "start_http_serve"]
+
+# What the simulated users ask, round robin.
+QUESTIONS = [
+    "is Kaspersky allowed on GSA?",
+    "kaspersky",
+    "was Quillon removed from the GSA schedule?",
+    "Norvel router vulnerability",
+    "Zentara FCC covered list",
+]
 
 
 def seed_workdir(prefix: str) -> Path:
@@ -51,3 +61,19 @@ def serve_env(work: Path, fake: FakeSlack, **extra: str) -> dict[str, str]:
 def index(env: dict[str, str], work: Path) -> None:
     """`vendorcheck index -q` on the work dir (fails loudly)."""
     subprocess.run([sys.executable, "-m", "bot", "index", "-q"], env=env, cwd=work, check=True)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..1) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
+
+
+def report(rows: list[dict], name: str, width: int) -> None:
+    """Print `rows` as a right-aligned table and write them to benchmarks/out/<name>.json."""
+    columns = list(rows[0])
+    print(" | ".join(f"{c:>{width}}" for c in columns))
+    for r in rows:
+        print(" | ".join(f"{r[c]!s:>{width}}" for c in columns))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"{name}.json").write_text(json.dumps(rows, indent=2))
