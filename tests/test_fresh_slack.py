@@ -65,13 +65,6 @@ def site():
 
 
 @pytest.fixture(scope="module")
-def fake():
-    server = FakeSlack().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def stack(tmp_path_factory, model_cache, embedder, fake):
     root: Path = tmp_path_factory.mktemp("fresh-slack")
     corpus = root / "corpus"

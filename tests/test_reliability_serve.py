@@ -46,13 +46,6 @@ FAILURE_WORDS = ("took too long", "went wrong", "busy", "Please wait")
 
 
 @pytest.fixture(scope="module")
-def fake():
-    server = FakeSlack().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def config(tmp_path_factory, model_cache):
     return build_test_corpus(tmp_path_factory.mktemp("rel-serve"), model_cache)
 

@@ -14,7 +14,6 @@ from slack_fakes import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
-    FakeSlack,
     all_text,
     free_port,
     send_signed,
@@ -30,13 +29,6 @@ SEED_URL = (
     "https://www.crn.com/news/security/300088541/kaspersky-lab-faces-new-wave-of-allegations-"
     "about-russian-roots-could-be-blocked-from-federal-sales"
 )
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeSlack().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
