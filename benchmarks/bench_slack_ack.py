@@ -11,42 +11,26 @@ benchmarks/out/slack_ack.json.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from slack_fakes import (  # noqa: E402
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    FakeSlack,
-    free_port,
-    send_signed,
-    slash_body,
+from slack_fakes import FakeSlack, send_signed, slash_body, start_http_serve  # noqa: E402
+
+from benchmarks.slack_stack import (  # noqa: E402
+    QUESTIONS,
+    index,
+    percentile,
+    report,
+    seed_workdir,
+    serve_env,
 )
-
-QUESTIONS = [
-    "is Kaspersky allowed on GSA?",
-    "kaspersky",
-    "was Quillon removed from the GSA schedule?",
-    "Norvel router vulnerability",
-    "Zentara FCC covered list",
-]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 def row(name: str, acks: list[float], answers: list[float], wall: float) -> dict:
@@ -66,54 +50,12 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=50)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="vc-bench-slack-"))
-    corpus = work / "corpus"
-    corpus.mkdir()
-    for source in (REPO / "corpus", REPO / "tests" / "fixtures" / "corpus"):
-        for path in source.iterdir():
-            if path.is_file():
-                shutil.copy(path, corpus / path.name)
+    work = seed_workdir("vc-bench-slack-")
     fake = FakeSlack().start()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "HF_HUB_OFFLINE": "1",
-        "VENDORCHECK_CORPUS_DIR": str(corpus),
-        "VENDORCHECK_DATA_DIR": str(work / "data"),
-        "VENDORCHECK_MODEL_CACHE": os.environ.get(
-            "VENDORCHECK_MODEL_CACHE", str(REPO / ".vendorcheck" / "models")
-        ),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake.url,
-        "VENDORCHECK_RATE_LIMIT": "0",
-        "VENDORCHECK_LOG_LEVEL": "WARNING",
-    }
-    subprocess.run([sys.executable, "-m", "bot", "index", "-q"], env=env, cwd=work, check=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--http",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        cwd=work,
-    )
-    url = f"http://127.0.0.1:{port}/slack/events"
+    env = serve_env(work, fake, VENDORCHECK_RATE_LIMIT="0")
+    index(env, work)
+    server, url = start_http_serve(env, work)
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
 
         def ask(i: int, tag: str) -> tuple[float, float]:
             name = f"{tag}{i}"
@@ -152,13 +94,7 @@ def main() -> int:
         fake.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    columns = list(rows[0])
-    print(" | ".join(f"{c:>13}" for c in columns))
-    for r in rows:
-        print(" | ".join(f"{r[c]!s:>13}" for c in columns))
-    out = REPO / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "slack_ack.json").write_text(json.dumps(rows, indent=2))
+    report(rows, "slack_ack", 13)
     return 0
 
 

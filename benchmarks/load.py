@@ -14,16 +14,12 @@ release to the last answer). Writes benchmarks/out/load.json.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,59 +27,23 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from slack_fakes import (  # noqa: E402
-    BOT_TOKEN,
-    SIGNING_SECRET,
     FakeSlack,
     all_text,
-    free_port,
     send_signed,
     slash_body,
+    start_http_serve,
 )
 
-QUESTIONS = [
-    "is Kaspersky allowed on GSA?",
-    "kaspersky",
-    "was Quillon removed from the GSA schedule?",
-    "Norvel router vulnerability",
-    "Zentara FCC covered list",
-]
+from benchmarks.slack_stack import (  # noqa: E402
+    QUESTIONS,
+    index,
+    percentile,
+    report,
+    seed_workdir,
+    serve_env,
+)
+
 MAX_N = 1000  # bounded: one thread per request
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
-
-
-def start_server(env: dict[str, str], work: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--http",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        cwd=work,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("serve exited during start-up")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return server, f"http://127.0.0.1:{port}/slack/events"
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("serve did not come up")
 
 
 def run(url: str, fake: FakeSlack, n: int, max_wait: float) -> dict:
@@ -141,31 +101,11 @@ def main() -> int:
     args = parser.parse_args()
     if any(not 0 < n <= MAX_N for n in args.n):
         parser.error(f"each N must be 1..{MAX_N}")
-    work = Path(tempfile.mkdtemp(prefix="vc-bench-load-"))
-    corpus = work / "corpus"
-    corpus.mkdir()
-    for source in (REPO / "corpus", REPO / "tests" / "fixtures" / "corpus"):
-        for path in source.iterdir():
-            if path.is_file():
-                shutil.copy(path, corpus / path.name)
+    work = seed_workdir("vc-bench-load-")
     fake = FakeSlack().start()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "HF_HUB_OFFLINE": "1",
-        "VENDORCHECK_CORPUS_DIR": str(corpus),
-        "VENDORCHECK_DATA_DIR": str(work / "data"),
-        "VENDORCHECK_MODEL_CACHE": os.environ.get(
-            "VENDORCHECK_MODEL_CACHE", str(REPO / ".vendorcheck" / "models")
-        ),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_APP_TOKEN": "",
-        "SLACK_API_URL": fake.url,
-        "VENDORCHECK_LOG_LEVEL": "WARNING",
-    }
-    subprocess.run([sys.executable, "-m", "bot", "index", "-q"], env=env, cwd=work, check=True)
-    server, url = start_server(env, work)
+    env = serve_env(work, fake)
+    index(env, work)
+    server, url = start_http_serve(env, work, timeout=180, stderr=subprocess.DEVNULL)
     try:
         rows = [run(url, fake, n, args.max_wait) for n in args.n]
     finally:
@@ -174,13 +114,7 @@ def main() -> int:
         fake.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    columns = list(rows[0])
-    print(" | ".join(f"{c:>14}" for c in columns))
-    for r in rows:
-        print(" | ".join(f"{r[c]!s:>14}" for c in columns))
-    out = REPO / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "load.json").write_text(json.dumps(rows, indent=2))
+    report(rows, "load", 14)
     return 0
 
 

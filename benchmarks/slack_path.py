@@ -15,69 +15,31 @@ If the Slack app is not in the checkout, says so and records "not available".
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import ROOT, load_average, model_cache, print_table, write_json
+from benchmarks.common import ROOT, load_average, print_table, write_json
 
 
 def ready_times(runs: int) -> list[float]:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from slack_fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, free_port
+    from benchmarks.slack_stack import FakeSlack, index, seed_workdir, serve_env, start_http_serve
 
-    work = Path(tempfile.mkdtemp(prefix="vc-bench-ready-"))
-    corpus = work / "corpus"
-    corpus.mkdir()
-    for source in (ROOT / "corpus", ROOT / "tests" / "fixtures" / "corpus"):
-        for path in source.iterdir():
-            if path.is_file():
-                shutil.copy(path, corpus / path.name)
+    work = seed_workdir("vc-bench-ready-")
     fake = FakeSlack().start()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "HF_HUB_OFFLINE": "1",
-        "VENDORCHECK_CORPUS_DIR": str(corpus),
-        "VENDORCHECK_DATA_DIR": str(work / "data"),
-        "VENDORCHECK_MODEL_CACHE": str(model_cache()),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake.url,
-        "VENDORCHECK_LOG_LEVEL": "WARNING",
-    }
+    env = serve_env(work, fake)
     times = []
     try:
-        subprocess.run([sys.executable, "-m", "bot", "index", "-q"], env=env, cwd=work, check=True)
+        index(env, work)
         for _ in range(runs):
-            port = free_port()
             started = time.perf_counter()
-            command = ["serve", "--http", "--host", "127.0.0.1", "--port", str(port)]
-            server = subprocess.Popen(
-                [sys.executable, "-m", "bot", *command],
-                env=env,
-                cwd=work,
-            )
-            try:
-                while True:
-                    try:
-                        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                        break
-                    except OSError:
-                        if server.poll() is not None or time.perf_counter() - started > 60:
-                            raise RuntimeError("serve did not become ready") from None
-                        time.sleep(0.01)
-                times.append(time.perf_counter() - started)
-            finally:
-                server.terminate()
-                server.wait(timeout=60)
+            server, _url = start_http_serve(env, work, timeout=60, poll=0.01)
+            times.append(time.perf_counter() - started)
+            server.terminate()
+            server.wait(timeout=60)
     finally:
         fake.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from index.answer import Answer, ArticleRef, Result
 from index.errors import VendorcheckError
+from index.sqlitedb import open_sqlite
 
 DB_NAME = "feedback.sqlite3"
 ANSWER_RETENTION_DAYS = 90
@@ -110,13 +111,10 @@ class FeedbackStore:
     def __init__(self, data_dir: Path) -> None:
         data_dir = Path(data_dir)
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
             self.path = data_dir / DB_NAME
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(_SCHEMA)
+            self._db = open_sqlite(
+                data_dir, DB_NAME, _SCHEMA, autocommit=True, synchronous_full=True
+            )
         except (OSError, sqlite3.Error) as exc:
             raise VendorcheckError(
                 f"cannot open the feedback store in {data_dir}: {exc} "

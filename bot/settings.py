@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from index.config import env_number
 from index.errors import VendorcheckError
 
 README_SECTION = 'README "Install in Slack"'
@@ -19,16 +20,7 @@ class SlackConfigError(VendorcheckError):
 
 
 def _number(name: str, default: float, minimum: float = 0.0) -> float:
-    raw = (os.environ.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SlackConfigError(f"{name}={raw!r} is not a number (default {default:g})") from None
-    if value < minimum:
-        raise SlackConfigError(f"{name}={raw!r} must be at least {minimum:g}")
-    return value
+    return env_number(name, default, minimum=minimum, error=SlackConfigError)
 
 
 def _api_url(raw: str) -> str:

@@ -23,6 +23,33 @@ def load_env_file(path: str | os.PathLike[str] | None = None) -> None:
     load_dotenv(dotenv_path=path or find_dotenv(usecwd=True), override=False)
 
 
+def env_number(
+    name: str,
+    default: float,
+    *,
+    minimum: float | None = None,
+    error: type[VendorcheckError] = VendorcheckError,
+) -> float:
+    """A number from env var `name` (`default` when unset or blank).
+
+    With `minimum`, smaller values are refused; without, the value must be positive. A bad value
+    raises `error` with a one-line message naming the variable.
+    """
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise error(f"{name}={raw!r} is not a number (default {default:g})") from None
+    if minimum is None:
+        if value <= 0:
+            raise error(f"{name}={raw!r} must be positive")
+    elif value < minimum:
+        raise error(f"{name}={raw!r} must be at least {minimum:g}")
+    return value
+
+
 def _env_path(name: str, default: str) -> Path:
     return Path(os.environ.get(name) or default).expanduser()
 

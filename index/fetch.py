@@ -30,6 +30,7 @@ from email.message import Message
 
 import httpx
 
+from index.config import env_number
 from index.errors import VendorcheckError
 
 USER_AGENT = "vendorcheck/0.1 (vendor-risk article fetcher)"
@@ -60,19 +61,6 @@ class TooLargeError(FetchError):
     pass
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = (os.environ.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise VendorcheckError(f"{name}={raw!r} is not a number (default {default:g})") from None
-    if value <= 0:
-        raise VendorcheckError(f"{name}={raw!r} must be positive")
-    return value
-
-
 def env_flag(name: str) -> bool:
     return (os.environ.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -87,8 +75,8 @@ class FetchLimits:
     @classmethod
     def from_env(cls) -> FetchLimits:
         return cls(
-            max_bytes=int(_env_float("VENDORCHECK_FETCH_MAX_MB", 5.0) * 1024 * 1024),
-            timeout=_env_float("VENDORCHECK_FETCH_TIMEOUT", 15.0),
+            max_bytes=int(env_number("VENDORCHECK_FETCH_MAX_MB", 5.0) * 1024 * 1024),
+            timeout=env_number("VENDORCHECK_FETCH_TIMEOUT", 15.0),
             allow_private=env_flag("VENDORCHECK_ALLOW_PRIVATE_URLS"),
         )
 

@@ -8,7 +8,6 @@ re-fetched or re-synced.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 from index.articles import Article
 from index.errors import VendorcheckError
 from index.mentions import clean_term, key_quote, mentions
+from index.sqlitedb import open_sqlite
 from index.urls import normalize_url
 
 DB_NAME = "watchlists.sqlite3"
@@ -78,12 +78,9 @@ class Watchlist:
     """Thread-safe; open one per process (or per CLI command)."""
 
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / DB_NAME
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_sqlite(data_dir, DB_NAME, _SCHEMA, busy_timeout=10)
 
     def close(self) -> None:
         with self._lock:

@@ -36,6 +36,16 @@ def embedder(model_cache: Path):
     return load_embedder("all-MiniLM-L6-v2", backend="onnx", cache_root=model_cache)
 
 
+@pytest.fixture(scope="module")
+def fake():
+    """A fake Slack Web API / response_url (tests/slack_fakes.py), one per test module."""
+    from slack_fakes import FakeSlack
+
+    server = FakeSlack().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def fixture_corpus(tmp_path: Path) -> Path:
     target = tmp_path / "corpus"

@@ -1,19 +1,25 @@
 """Stand-ins for Slack in tests: a loopback HTTP server playing the Web API and response_url
-(recording everything it receives), and helpers that sign requests like Slack does.
+(recording everything it receives), helpers that sign requests like Slack does, and
+`start_http_serve`, which runs `vendorcheck serve --http` as a subprocess pointed at the fake.
 
-Nothing here imports vendorcheck code: the app under test talks to this over real HTTP.
+Nothing here imports vendorcheck code: the app under test talks to this over real HTTP. The
+benchmarks import it too.
 """
 
 from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
@@ -28,6 +34,43 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def slack_env(fake: FakeSlack, **extra: str) -> dict[str, str]:
+    """Environment for `vendorcheck serve` talking to `fake` (HTTP mode: no app token)."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": "",
+        "SLACK_API_URL": fake.url,
+        **extra,
+    }
+
+
+def start_http_serve(
+    env: dict[str, str], cwd: Path, *, timeout: float = 120.0, poll: float = 0.2, **popen: Any
+) -> tuple[subprocess.Popen, str]:
+    """Start `python -m bot serve --http` on a free loopback port and wait for /healthz.
+
+    Returns (process, the /slack/events URL). `popen` goes to `subprocess.Popen` (stdout,
+    stderr, text). If the server exits first, or is not up within `timeout` seconds (it is
+    killed then), raises AssertionError with its stderr when that was piped.
+    """
+    port = free_port()
+    command = ["serve", "--http", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen([sys.executable, "-m", "bot", *command], env=env, cwd=cwd, **popen)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            err = process.communicate()[1] if popen.get("stderr") == subprocess.PIPE else ""
+            raise AssertionError(f"serve exited: {err}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process, f"http://127.0.0.1:{port}/slack/events"
+        except OSError:
+            time.sleep(poll)
+    process.kill()
+    raise AssertionError("serve did not come up")
 
 
 @dataclass

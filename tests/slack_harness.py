@@ -4,13 +4,15 @@ the real Bolt app served by uvicorn on 127.0.0.1 in a thread, talking to `FakeSl
 from __future__ import annotations
 
 import shutil
+import subprocess
 import threading
 import time
 import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
-from slack_fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, free_port
+from conftest import cli_env
+from slack_fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, free_port, start_http_serve
 
 from bot.app import BotRuntime, create_app
 from bot.feedback import FeedbackStore
@@ -118,6 +120,18 @@ def make_settings(fake: FakeSlack, **overrides) -> SlackSettings:
         shutdown_grace=10.0,
     )
     return replace(base, **overrides)
+
+
+def start_serve(config: EngineConfig, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """`vendorcheck serve --http` on `config` as a subprocess (output piped, text), `env` on top
+    of the CLI environment; returns (process, /slack/events URL) once /healthz answers."""
+    return start_http_serve(
+        cli_env(config, **env),
+        config.data_dir.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 class BotServer:

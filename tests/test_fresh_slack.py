@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import cli_env
 from fresh_server import Site, article_html, rss
-from slack_fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, free_port, send_signed, slash_body
-from slack_harness import BotServer, make_settings
+from slack_fakes import FakeSlack, send_signed, slack_env, slash_body
+from slack_harness import BotServer, make_settings, start_serve
 
 from bot.fresh_slack import attach, parse_interval, urls_in
 from bot.live_index import LiveRetriever
@@ -64,13 +60,6 @@ def site():
                 published="2024-10-02T09:00:00Z",
             ),
         )
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeSlack().start()
     yield server
     server.stop()
 
@@ -276,51 +265,20 @@ def test_serve_syncs_on_schedule_alerts_and_answers_from_the_new_index(
     watchlist = Watchlist(config.data_dir)
     watchlist.watch("C0SERVE", "Ostrava")
     watchlist.close()
-    port = free_port()
-    env = cli_env(
-        config,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_APP_TOKEN="",
-        SLACK_API_URL=fake.url,
+    env = slack_env(
+        fake,
         VENDORCHECK_SYNC_INTERVAL="1",
         VENDORCHECK_ALLOW_PRIVATE_URLS="1",
         VENDORCHECK_ADMINS=ADMIN,
     )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--http",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, url = start_serve(config, env)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, process.communicate()[1]
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "serve did not come up"
-                time.sleep(0.2)
         to_channel = lambda c: c.method == "chat.postMessage" and c.body.get("channel") == "C0SERVE"  # noqa: E731
         [alert] = fake.wait_for(to_channel, timeout=120)
         assert "Ostrava faces federal review" in texts(alert)
         name = f"serve{time.time_ns()}"
         body = slash_body("Ostrava supply chain review", fake.response_url(name))
-        status, _, _ = send_signed(f"http://127.0.0.1:{port}/slack/events", body)
+        status, _, _ = send_signed(url, body)
         assert status == 200
         answer = fake.wait_for(fake.to_response(name), timeout=60)[0].body
         assert "Ostrava faces federal review" in json.dumps(answer["blocks"])

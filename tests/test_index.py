@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, cli_env, run_cli
+from conftest import REPO, run_cli
 
 from index.builder import build_index
 from index.embedding import model_id_for
 from index.errors import IndexIncompatibleError, IndexMissingError
 from index.retrieval import Retriever
-from index.store import current_generation, open_index
+from index.store import open_index
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 
@@ -119,56 +115,6 @@ def test_wrong_model_and_missing_index_give_one_line_errors(
     missing = run_cli(config, "ask", "norvel", VENDORCHECK_INDEX_DIR=str(tmp_path / "none"))
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1
     assert "vendorcheck index" in missing.stderr and "Traceback" not in missing.stderr
-
-
-def test_killed_build_leaves_the_previous_index_answering(
-    fixture_corpus, tmp_path, embedder, config_for
-):
-    config = config_for(fixture_corpus)
-    assert run_cli(config, "index").returncode == 0
-    before = run_cli(config, "ask", "--json", "Quillon GSA schedule")
-    live = current_generation(config.index_dir)
-    # A change big enough that embedding takes a while, then SIGKILL while it runs.
-    for i in range(150):
-        (fixture_corpus / f"bulk-{i}.md").write_text(
-            f"---\ntitle: Filler {i}\npublisher: Filler\npublished: 2020-01-01\n---\n\n"
-            + " ".join(
-                f"Paragraph {j} of filler article {i} about nothing at all." for j in range(40)
-            )
-        )
-
-    def start_build() -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "index"],
-            env=cli_env(config),
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    # Kill once while it embeds, once as soon as it starts writing the new generation.
-    proc = start_build()
-    time.sleep(2.0)
-    assert proc.poll() is None, "the build finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert current_generation(config.index_dir) == live
-    proc = start_build()
-    deadline = time.monotonic() + 180
-    while not list(config.index_dir.glob(".gen-*.tmp")) and time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        time.sleep(0.01)
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        assert current_generation(config.index_dir) == live
-    after = run_cli(config, "ask", "--json", "Quillon GSA schedule")
-    assert after.returncode == 0 and json.loads(after.stdout) == json.loads(before.stdout)
-    finish = run_cli(config, "index")
-    assert finish.returncode == 0, finish.stderr
-    assert current_generation(config.index_dir) != live
-    assert not list(config.index_dir.glob(".gen-*.tmp"))
 
 
 def test_readme_sample_question_quotes_the_gsa_passage(tmp_path, config_for):

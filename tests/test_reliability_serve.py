@@ -27,10 +27,10 @@ from slack_fakes import (
     free_port,
     post,
     send_signed,
+    slack_env,
     slash_body,
 )
-from slack_harness import build_test_corpus
-from test_slack_serve import slack_env, start_serve
+from slack_harness import build_test_corpus, start_serve
 
 from bot.feedback import FeedbackStore
 from index.store import current_generation
@@ -43,13 +43,6 @@ QUESTIONS = [
     "Norvel router vulnerability",
 ]
 FAILURE_WORDS = ("took too long", "went wrong", "busy", "Please wait")
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeSlack().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

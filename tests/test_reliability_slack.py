@@ -55,13 +55,6 @@ class CountingAsker:
         return self.retriever.ask(query, k=k)
 
 
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeSlack().start()
-    yield server
-    server.stop()
-
-
 # Articles whose links must never become links: non-http(s) schemes and malformed URLs.
 BAD_URLS = [
     "javascript:alert(document.cookie)",

@@ -48,13 +48,6 @@ FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture(scope="module")
-def fake():
-    server = FakeSlack().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def engine(tmp_path_factory, model_cache, embedder):
     config = build_test_corpus(tmp_path_factory.mktemp("slack"), model_cache)
     return config, open_retriever(config, embedder)

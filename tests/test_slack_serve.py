@@ -6,8 +6,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,12 +14,13 @@ from slack_fakes import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
-    FakeSlack,
     all_text,
     free_port,
     send_signed,
+    slack_env,
     slash_body,
 )
+from slack_harness import start_serve
 
 from bot.feedback import FeedbackStore
 from index.config import EngineConfig
@@ -30,13 +29,6 @@ SEED_URL = (
     "https://www.crn.com/news/security/300088541/kaspersky-lab-faces-new-wave-of-allegations-"
     "about-russian-roots-could-be-blocked-from-federal-sales"
 )
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeSlack().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -59,49 +51,6 @@ def seed_config(tmp_path_factory, model_cache) -> EngineConfig:
     )
     assert done.returncode == 0, done.stderr
     return config
-
-
-def slack_env(fake: FakeSlack, **extra: str) -> dict[str, str]:
-    return {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_APP_TOKEN": "",
-        "SLACK_API_URL": fake.url,
-        **extra,
-    }
-
-
-def start_serve(config: EngineConfig, env: dict[str, str], *args: str):
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--http",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=cli_env(config, **env),
-        cwd=config.data_dir.parent,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited: {process.communicate()[1]}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return process, f"http://127.0.0.1:{port}/slack/events"
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("serve did not come up")
 
 
 def test_serve_http_answers_signed_kaspersky_then_stops_cleanly(seed_config, fake):

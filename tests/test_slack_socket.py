@@ -12,7 +12,6 @@ import pytest
 from slack_fakes import (
     APP_TOKEN,
     BOT_USER_ID,
-    FakeSlack,
     action_payload,
     all_text,
     button,
@@ -25,13 +24,6 @@ from bot.app import create_app
 from bot.feedback import FeedbackStore
 from bot.serve import build_socket_handler
 from index.engine import open_retriever
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeSlack().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
