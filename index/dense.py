@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import mmap
 import os
 import time
 from collections.abc import Iterator
@@ -315,8 +316,17 @@ def load_dense(
             vectors = np.load(vectors_path, mmap_mode="r", allow_pickle=False)
         except OSError as exc:
             raise ValueError(f"{vectors_path}: {exc}") from None
+        _advise_random(vectors)
         return RefinedIndex(index, vectors, int(params["refine_factor"]))
     return index
+
+
+def _advise_random(vectors: np.ndarray) -> None:
+    """A re-rank reads scattered rows: tell the kernel not to read ahead around each one."""
+    mapping = getattr(vectors, "_mmap", None)
+    if mapping is not None and hasattr(mmap, "MADV_RANDOM"):
+        with contextlib.suppress(OSError, ValueError):
+            mapping.madvise(mmap.MADV_RANDOM)
 
 
 def search_dense(
