@@ -179,7 +179,7 @@ class RefinedIndex:
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         ids = np.full((len(queries), k), -1, dtype=np.int64)
         for row, (query, found) in enumerate(zip(queries, candidates, strict=True)):
-            found = np.unique(found[found >= 0])  # sorted: sequential reads from the mmap
+            found = np.unique(found[found >= 0])  # ascending rows: forward reads through the map
             if len(found) == 0:
                 continue
             exact = np.asarray(self.vectors[found], dtype=np.float32) @ query
@@ -196,7 +196,9 @@ class RefinedIndex:
         return out
 
 
-def _with_refine(index: faiss.Index, vectors: np.ndarray, params: dict) -> faiss.Index:
+def _with_refine(
+    index: faiss.Index, vectors: np.ndarray, params: dict
+) -> faiss.Index | RefinedIndex:
     factor = params.get("refine_factor")
     return RefinedIndex(index, vectors, int(factor)) if factor else index
 
