@@ -363,7 +363,9 @@ def open_index(index_dir: Path, model_id: str | None, mmap: bool = False) -> Sto
     if not dense_path.is_file():
         raise IndexCorruptError(f"{dense_path} is missing; {REBUILD_HINT}")
     try:
-        dense = load_dense(dense_path, manifest.data.get("dense"), mmap=mmap)
+        dense = load_dense(
+            dense_path, manifest.data.get("dense"), mmap=mmap, vectors_path=generation / EMBEDDINGS
+        )
     except (RuntimeError, MemoryError, ValueError):
         # FAISS's own message is a C++ source location: not useful to the reader.
         raise IndexCorruptError(
