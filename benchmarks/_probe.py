@@ -43,11 +43,11 @@ def main() -> None:
 
     from pathlib import Path
 
-    from bot.render_text import render_answer
+    from bot.cli.output import render_answer
     from index.config import EngineConfig
-    from index.embedding import load_embedder, model_id_for
-    from index.retrieval import Retriever
-    from index.store import open_index
+    from index.search.embedding import load_embedder, model_id_for
+    from index.search.retriever import Retriever
+    from index.store.generations import open_index
 
     phases["imports"] = _since_start()
     mem["imports"] = rss_mb()

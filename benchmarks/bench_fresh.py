@@ -26,9 +26,9 @@ from fresh_server import Site, article_html, rss  # noqa: E402
 
 from index.config import EngineConfig  # noqa: E402
 from index.engine import build, make_embedder  # noqa: E402
-from index.extract import extract_article  # noqa: E402
-from index.fetch import FetchLimits, fetch  # noqa: E402
-from index.refresh import add_urls, sync_feeds  # noqa: E402
+from index.ingest.extract import extract_article  # noqa: E402
+from index.ingest.fetch import FetchLimits, fetch  # noqa: E402
+from index.ingest.refresh import add_urls, sync_feeds  # noqa: E402
 
 PARAGRAPH = (
     "{vendor} is under review after regulators questioned its supply chain and the way its "

@@ -4,7 +4,7 @@
     python -m benchmarks.build_throughput --articles 300 --noop-articles 10000
 
 Build: a synthetic Markdown corpus (benchmarks/synth.py) is indexed by the real builder
-(`index.builder.build_index`: load + parse files, chunk with the model's tokenizer, embed, write
+(`index.store.builder.build_index`: load + parse files, chunk with the model's tokenizer, embed, write
 FAISS + BM25 + metadata, fsync, switch CURRENT). The embedder is loaded before the clock starts
 for both sides, so "build" and "bare encode" differ only by what the builder adds. The bare
 encode is `SentenceTransformer.encode` (torch) / `OnnxEmbedder.embed` on exactly the texts the
@@ -38,8 +38,8 @@ BATCH = 32
 
 
 def _texts_of(index_dir: Path) -> list[str]:
-    from index.chunking import embedding_input
-    from index.store import ARTICLES, PASSAGES, current_generation, read_articles
+    from index.store.generations import ARTICLES, PASSAGES, current_generation, read_articles
+    from index.text.chunking import embedding_input
 
     generation = current_generation(index_dir)
     articles = read_articles(generation / ARTICLES)
@@ -48,7 +48,7 @@ def _texts_of(index_dir: Path) -> list[str]:
 
 
 def _build(corpus: Path, embedder) -> tuple[float, int, Path]:  # type: ignore[no-untyped-def]
-    from index.builder import build_index
+    from index.store.builder import build_index
 
     index_dir = Path(tempfile.mkdtemp(prefix="vc-bench-idx-"))
     report = build_index(corpus, index_dir, embedder.model_id, lambda: embedder, batch_size=BATCH)
@@ -64,7 +64,7 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
 def build_rows(n_articles: int) -> list[dict]:
     from sentence_transformers import SentenceTransformer
 
-    from index.embedding import (
+    from index.search.embedding import (
         OnnxEmbedder,
         TorchEmbedder,
         onnx_cache_dir,
@@ -139,7 +139,7 @@ class StandInEmbedder:
 
 def noop_row(n_articles: int, repeats: int = 3) -> dict:
     from benchmarks.synth import load_embedder
-    from index.builder import build_index
+    from index.store.builder import build_index
 
     work = Path(tempfile.mkdtemp(prefix="vc-bench-noop-"))
     corpus, index_dir = work / "corpus", work / "index"

@@ -45,8 +45,8 @@ def _env(index_dir: Path) -> dict[str, str]:
 
 
 def bundled_index() -> Path:
-    from index.builder import build_index
-    from index.embedding import load_embedder, model_id_for
+    from index.search.embedding import load_embedder, model_id_for
+    from index.store.builder import build_index
 
     index_dir = Path(tempfile.mkdtemp(prefix="vc-bench-cold-")) / "index"
     build_index(

@@ -55,7 +55,7 @@ def _rss_file_mb() -> float:
 
 
 def measure(n: int, kinds: list[str], qvecs: np.ndarray, base: np.ndarray) -> list[dict]:
-    from index.dense import (
+    from index.store.dense import (
         build_dense,
         load_dense,
         recall_at_10,

@@ -22,7 +22,7 @@ TEXTS = 256
 
 
 def main() -> None:
-    from index.embedding import OnnxEmbedder, TorchEmbedder, onnx_cache_dir
+    from index.search.embedding import OnnxEmbedder, TorchEmbedder, onnx_cache_dir
 
     export = onnx_cache_dir("all-MiniLM-L6-v2", model_cache())
     texts: list[str] = []

@@ -22,7 +22,7 @@ from benchmarks.synth import synthetic_index
 
 
 def disk_breakdown(index_dir) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    from index.store import current_generation
+    from index.store.generations import current_generation
 
     generation = current_generation(index_dir)
     sizes: dict[str, int] = {}

@@ -33,12 +33,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bot.evaluate import format_table, load_questions, run, score  # noqa: E402
-from index import retrieval  # noqa: E402
-from index.builder import build_index  # noqa: E402
-from index.embedding import load_embedder, model_id_for  # noqa: E402
-from index.retrieval import Retriever  # noqa: E402
-from index.store import open_index  # noqa: E402
+from bot.cli.evaluate import format_table, load_questions, run, score  # noqa: E402
+from index.search import retriever as retrieval  # noqa: E402
+from index.search.embedding import load_embedder, model_id_for  # noqa: E402
+from index.search.retriever import Retriever  # noqa: E402
+from index.store.builder import build_index  # noqa: E402
+from index.store.generations import open_index  # noqa: E402
 
 ALPHAS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 

@@ -61,10 +61,10 @@ class Timed:
 
 
 def run_size(n: int, questions: list[str], embedder, st_model, log=print) -> dict:  # type: ignore[no-untyped-def]
-    from bot.render_text import render_answer
-    from index.embedding import model_id_for
-    from index.retrieval import Retriever
-    from index.store import open_index
+    from bot.cli.output import render_answer
+    from index.search.embedding import model_id_for
+    from index.search.retriever import Retriever
+    from index.store.generations import open_index
 
     index_dir = synthetic_index(n, embedder, log=log)
     stored = open_index(index_dir, model_id_for("all-MiniLM-L6-v2"), mmap=True)
@@ -75,7 +75,7 @@ def run_size(n: int, questions: list[str], embedder, st_model, log=print) -> dic
     retriever = Retriever(stored, Timed(embedder, "embed", sinks["embed"]))
     # The merged retriever scores BM25 through bm25s directly and calls `search_dense` as a
     # module function: time those where it calls them.
-    import index.retrieval as retrieval_module
+    import index.search.retriever as retrieval_module
 
     if hasattr(retriever, "_bm25"):
         retriever._bm25 = Timed(retriever._bm25, "get_scores", sinks["lexical"])
@@ -164,7 +164,7 @@ def main() -> None:
     embedder = load_embedder()
     from sentence_transformers import SentenceTransformer
 
-    from index.embedding import resolve_model_path
+    from index.search.embedding import resolve_model_path
 
     st_model = SentenceTransformer(str(resolve_model_path("all-MiniLM-L6-v2")), device="cpu")
     questions = queries(args.queries)

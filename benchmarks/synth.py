@@ -516,7 +516,7 @@ def synthetic_vectors(base: np.ndarray, n: int, seed: int = 3) -> np.ndarray:
 
 
 def load_embedder():  # type: ignore[no-untyped-def]
-    from index.embedding import load_embedder as load
+    from index.search.embedding import load_embedder as load
 
     return load("all-MiniLM-L6-v2", backend="onnx", cache_root=model_cache())
 
@@ -524,9 +524,14 @@ def load_embedder():  # type: ignore[no-untyped-def]
 def synthetic_index(n: int, embedder=None, log=print) -> Path:  # type: ignore[no-untyped-def]
     """An index dir with `n` synthetic passages (real on-disk format), built once and cached."""
     from index.articles import Article
-    from index.builder import _write_generation
-    from index.embedding import model_id_for
-    from index.store import CURRENT, current_generation, new_generation_dir, publish_generation
+    from index.search.embedding import model_id_for
+    from index.store.builder import _write_generation
+    from index.store.generations import (
+        CURRENT,
+        current_generation,
+        new_generation_dir,
+        publish_generation,
+    )
 
     index_dir = CACHE / f"index-{n}"
     if (index_dir / CURRENT).exists() and current_generation(index_dir) is not None:
@@ -566,17 +571,19 @@ def synthetic_index(n: int, embedder=None, log=print) -> Path:  # type: ignore[n
     log(f"  generated {len(rows):,} passages in {time.perf_counter() - started:.1f} s; indexing")
     tmp = new_generation_dir(index_dir)
     _write_generation(tmp, articles, rows, vectors, model_id_for("all-MiniLM-L6-v2"), meta)
-    import index.builder
+    import index.store.builder
 
-    if hasattr(index.builder, "_write_vendor_data"):  # vendor data + near-duplicates, as built
+    if hasattr(
+        index.store.builder, "_write_vendor_data"
+    ):  # vendor data + near-duplicates, as built
         import hashlib
 
-        from index.vendors import DATA_VERSION, alias_file_text, read_alias_file
+        from index.vendors.registry import DATA_VERSION, alias_file_text, read_alias_file
 
         aliases_hash = hashlib.sha256(
             f"{DATA_VERSION}\n{alias_file_text(None)}".encode()
         ).hexdigest()
-        index.builder._write_vendor_data(
+        index.store.builder._write_vendor_data(
             tmp, articles, rows, vectors, read_alias_file(None), aliases_hash
         )
     publish_generation(index_dir, tmp)

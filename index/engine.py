@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from index.config import EngineConfig
-from index.embedding import Embedder, load_embedder, model_id_for
-from index.retrieval import Retriever
-from index.store import open_index
+from index.search.embedding import Embedder, load_embedder, model_id_for
+from index.search.retriever import Retriever
+from index.store.generations import open_index
 
 if TYPE_CHECKING:
-    from index.builder import BuildReport
+    from index.store.builder import BuildReport
 
 
 def make_embedder(config: EngineConfig, allow_export: bool = True) -> Embedder:
@@ -25,7 +25,7 @@ def make_embedder(config: EngineConfig, allow_export: bool = True) -> Embedder:
 
 def build(config: EngineConfig, rebuild: bool = False, progress: bool = False) -> BuildReport:
     # Imported here: the corpus loaders (YAML, front matter, HTML) are not needed to answer.
-    from index.builder import build_index
+    from index.store.builder import build_index
 
     return build_index(
         corpus_dir=config.corpus_dir,

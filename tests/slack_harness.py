@@ -14,10 +14,10 @@ from pathlib import Path
 from conftest import cli_env
 from slack_fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, free_port, start_http_serve
 
-from bot.app import BotRuntime, create_app
-from bot.feedback import FeedbackStore
-from bot.serve import build_http_server
-from bot.settings import SlackSettings
+from bot.runtime.serve import build_http_server
+from bot.slack.app import BotRuntime, create_app
+from bot.slack.feedback import FeedbackStore
+from bot.slack.settings import SlackSettings
 from index.config import EngineConfig
 from index.engine import build
 

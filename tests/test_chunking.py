@@ -1,4 +1,4 @@
-from index.chunking import chunk_text, paragraphs, sentences
+from index.text.chunking import chunk_text, paragraphs, sentences
 
 
 def test_passages_follow_paragraph_and_sentence_boundaries(embedder):

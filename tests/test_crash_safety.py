@@ -23,12 +23,12 @@ import numpy as np
 import pytest
 from conftest import REPO, cli_env, run_cli
 
-from bot.cli import main as cli_main
-from index.builder import build_index
-from index.embedding import model_id_for
+from bot.cli.main import main as cli_main
 from index.errors import IndexCorruptError, IndexIncompatibleError, VendorcheckError
-from index.retrieval import Retriever
-from index.store import current_generation, open_index
+from index.search.embedding import model_id_for
+from index.search.retriever import Retriever
+from index.store.builder import build_index
+from index.store.generations import current_generation, open_index
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 QUERIES = ["Quillon GSA schedule", "which firmware fixes the Norvel router flaw?", "camera ban"]

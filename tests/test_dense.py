@@ -12,11 +12,11 @@ import faiss
 import numpy as np
 import pytest
 
-from index import dense
-from index.builder import build_index
 from index.errors import VendorcheckError
-from index.retrieval import Retriever
-from index.store import EMBEDDINGS, MANIFEST, current_generation, open_index
+from index.search.retriever import Retriever
+from index.store import dense
+from index.store.builder import build_index
+from index.store.generations import EMBEDDINGS, MANIFEST, current_generation, open_index
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 SQ8 = {"flat_max": 0, "memory_budget": 0}

@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 
 from index.articles import Article
-from index.duplicates import find_duplicates
+from index.store.duplicates import find_duplicates
 
 
 def _corpus(n: int = 400, pairs: int = 12, dim: int = 64):

@@ -10,12 +10,12 @@ import faiss
 import numpy as np
 import pytest
 
-from index import dense
-from index.builder import build_index
-from index.embedding import OnnxEmbedder, TorchEmbedder, model_id_for
-from index.lexical import TOKEN_PATTERN, _stemmer, tokenize
-from index.retrieval import Retriever
-from index.store import MANIFEST, current_generation, open_index
+from index.search.embedding import OnnxEmbedder, TorchEmbedder, model_id_for
+from index.search.retriever import Retriever
+from index.store import dense
+from index.store.builder import build_index
+from index.store.generations import MANIFEST, current_generation, open_index
+from index.store.lexical import TOKEN_PATTERN, _stemmer, tokenize
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 TEXTS = [
@@ -140,7 +140,7 @@ def test_query_tokenizer_matches_bm25s():
 
 
 def test_lexical_top_k_matches_bm25s_retrieve():
-    from index.lexical import LexicalIndex
+    from index.store.lexical import LexicalIndex
 
     texts = [f"vendor {i % 7} federal schedule ban {'gsa ' * (i % 3)}word{i}" for i in range(300)]
     lexical = LexicalIndex.build(texts)

@@ -22,12 +22,12 @@ from fresh_server import Site, article_html, atom, rss
 
 from index.config import EngineConfig
 from index.engine import build, open_retriever
-from index.feeds import FeedConfigError, load_feeds
-from index.fetch import FetchLimits, NetworkError, TooLargeError, UrlRefusedError, fetch
-from index.refresh import add_urls, sync_feeds
-from index.store import build_lock, current_generation
-from index.urls import normalize_url
-from index.watchlist import Watchlist, WatchlistError
+from index.ingest.feeds import FeedConfigError, load_feeds
+from index.ingest.fetch import FetchLimits, NetworkError, TooLargeError, UrlRefusedError, fetch
+from index.ingest.refresh import add_urls, sync_feeds
+from index.store.generations import build_lock, current_generation
+from index.text.urls import normalize_url
+from index.watch.watchlist import Watchlist, WatchlistError
 
 LOOPBACK = FetchLimits(allow_private=True, timeout=5)
 
@@ -555,7 +555,7 @@ def test_watchlist_persists_and_validates(tmp_path):
 def test_new_feed_entry_alerts_the_watching_channel_once(site, config):
     from slack_sdk import WebClient
 
-    from bot.alerts import post_alerts
+    from bot.slack.alerts import post_alerts
 
     slack = Site().start()  # stands in for the Slack Web API
     try:

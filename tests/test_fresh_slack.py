@@ -14,8 +14,8 @@ from fresh_server import Site, article_html, rss
 from slack_fakes import FakeSlack, send_signed, slack_env, slash_body
 from slack_harness import BotServer, make_settings, start_serve
 
-from bot.fresh_slack import attach, parse_interval, urls_in
-from bot.live_index import LiveRetriever
+from bot.runtime.live_index import LiveRetriever
+from bot.slack.listeners.admin import attach, parse_interval, urls_in
 from index.config import EngineConfig
 from index.engine import build, open_retriever
 from index.errors import VendorcheckError
@@ -260,7 +260,7 @@ def test_serve_syncs_on_schedule_alerts_and_answers_from_the_new_index(
         model_cache_dir=model_cache,
     )
     build(config)
-    from index.watchlist import Watchlist
+    from index.watch.watchlist import Watchlist
 
     watchlist = Watchlist(config.data_dir)
     watchlist.watch("C0SERVE", "Ostrava")

@@ -1,4 +1,4 @@
-from index.highlight import key_sentences
+from index.text.highlight import key_sentences
 
 PASSAGE = (
     "A second report, in Bloomberg, also alleged that Kaspersky had been working with the "

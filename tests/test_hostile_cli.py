@@ -13,12 +13,12 @@ from conftest import FIXTURES, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.render_text import BOLD, RESET, render_answer
-from index.answer import Answer, ArticleRef, Result
-from index.builder import build_index
-from index.embedding import model_id_for
-from index.retrieval import MAX_QUERY_CHARS, Retriever
-from index.store import open_index
+from bot.cli.output import BOLD, RESET, render_answer
+from index.search.embedding import model_id_for
+from index.search.results import Answer, ArticleRef, Result
+from index.search.retriever import MAX_QUERY_CHARS, Retriever
+from index.store.builder import build_index
+from index.store.generations import open_index
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_cli
 
-from index.builder import build_index
-from index.embedding import model_id_for
 from index.errors import IndexIncompatibleError, IndexMissingError
-from index.retrieval import Retriever
-from index.store import open_index
+from index.search.embedding import model_id_for
+from index.search.retriever import Retriever
+from index.store.builder import build_index
+from index.store.generations import open_index
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from index.ingest import load_corpus
+from index.ingest.loaders import load_corpus
 
 
 def test_every_format_is_read_with_its_metadata(fixture_corpus: Path):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from index.builder import build_index
-from index.embedding import model_id_for
-from index.store import MANIFEST, current_generation
+from index.search.embedding import model_id_for
+from index.store.builder import build_index
+from index.store.generations import MANIFEST, current_generation
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 
@@ -17,13 +17,13 @@ def test_unchanged_files_skip_parsing_but_report_the_same(
     index_dir = tmp_path / "index"
     first = build_index(fixture_corpus, index_dir, MODEL_ID, lambda: embedder)
 
-    import index.builder
+    import index.store.builder
 
     def no_parsing(_corpus_dir):
         raise AssertionError("corpus parsed although no file changed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(index.builder, "load_corpus", no_parsing)
+        patch.setattr(index.store.builder, "load_corpus", no_parsing)
         again = build_index(fixture_corpus, index_dir, MODEL_ID, lambda: 1 / 0)
     assert again.generation == first.generation and not again.wrote_new_generation
     assert sorted(again.skipped) == sorted(first.skipped)  # broken files still named, with why

@@ -11,11 +11,11 @@ import shutil
 import pytest
 from conftest import FIXTURES, REPO, run_cli
 
-from bot.evaluate import load_questions, run
-from index.builder import build_index
-from index.embedding import model_id_for
-from index.retrieval import Retriever
-from index.store import open_index
+from bot.cli.evaluate import load_questions, run
+from index.search.embedding import model_id_for
+from index.search.retriever import Retriever
+from index.store.builder import build_index
+from index.store.generations import open_index
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 EVAL = FIXTURES / "eval"
@@ -265,8 +265,8 @@ def test_cli_shows_brief_newer_sources_and_other_outlets(tmp_path, config_for):
 
 
 def test_equally_relevant_results_put_the_newer_source_first(retriever):
-    from index.answer import ArticleRef, Result
-    from index.retrieval import Candidate
+    from index.search.results import ArticleRef, Result
+    from index.search.retriever import Candidate
 
     def item(score: float, published: str, tier: int = 0):
         ref = ArticleRef(f"a-{published}", "t", "", "p", published)

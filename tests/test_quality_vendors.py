@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from index.articles import Article
-from index.names import key_of
-from index.vendors import AliasFileError, VendorIndex, read_alias_file
+from index.vendors.names import key_of
+from index.vendors.registry import AliasFileError, VendorIndex, read_alias_file
 
 
 @pytest.mark.parametrize(

@@ -32,8 +32,8 @@ from slack_fakes import (
 )
 from slack_harness import build_test_corpus, start_serve
 
-from bot.feedback import FeedbackStore
-from index.store import current_generation
+from bot.slack.feedback import FeedbackStore
+from index.store.generations import current_generation
 
 QUESTIONS = [
     "is Kaspersky allowed on GSA?",

@@ -33,8 +33,8 @@ from slack_fakes import (
 )
 from slack_harness import REPO, BotServer, build_test_corpus, make_settings
 
-from bot.render_slack import ACTION_HELPFUL, ButtonState
-from bot.settings import SlackSettings
+from bot.slack.render import ACTION_HELPFUL, ButtonState
+from bot.slack.settings import SlackSettings
 from index.engine import build, open_retriever
 
 FORM = "application/x-www-form-urlencoded"

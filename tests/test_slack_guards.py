@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from bot.guards import RateLimiter, SecretRedactor, TTLSet, query_from_slack
-from bot.settings import SlackConfigError, SlackSettings
+from bot.slack.middleware import RateLimiter, SecretRedactor, TTLSet, query_from_slack
+from bot.slack.settings import SlackConfigError, SlackSettings
 
 
 class Clock:

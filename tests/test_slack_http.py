@@ -32,8 +32,8 @@ from slack_harness import (
     make_settings,
 )
 
-from bot.feedback import FeedbackStore
-from bot.render_slack import ButtonState
+from bot.slack.feedback import FeedbackStore
+from bot.slack.render import ButtonState
 from index.engine import open_retriever
 
 SEED_URL = (

@@ -3,7 +3,7 @@ when the new one cannot be loaded."""
 
 from __future__ import annotations
 
-from bot.live_index import LiveRetriever
+from bot.runtime.live_index import LiveRetriever
 from index.engine import build, open_retriever
 
 NEW_ARTICLE = """---

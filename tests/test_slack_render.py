@@ -8,7 +8,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.render_slack import (
+from bot.cli.output import render_answer as render_text
+from bot.slack.render import (
     MAX_BLOCKS,
     MAX_BUTTON_VALUE,
     MAX_SECTION_TEXT,
@@ -19,8 +20,7 @@ from bot.render_slack import (
     render_notice,
     safe_url,
 )
-from bot.render_text import render_answer as render_text
-from index.answer import Answer, ArticleRef, Result
+from index.search.results import Answer, ArticleRef, Result
 
 
 def ref(url="https://example.com/a", title="Title", publisher="Pub", published="2024-05-06"):

@@ -22,7 +22,7 @@ from slack_fakes import (
 )
 from slack_harness import start_serve
 
-from bot.feedback import FeedbackStore
+from bot.slack.feedback import FeedbackStore
 from index.config import EngineConfig
 
 SEED_URL = (

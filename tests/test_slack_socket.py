@@ -20,9 +20,9 @@ from slack_fakes import (
 )
 from slack_harness import CORVANE_QUERY, build_test_corpus, make_settings
 
-from bot.app import create_app
-from bot.feedback import FeedbackStore
-from bot.serve import build_socket_handler
+from bot.runtime.serve import build_socket_handler
+from bot.slack.app import create_app
+from bot.slack.feedback import FeedbackStore
 from index.engine import open_retriever
 
 

@@ -1,0 +1,113 @@
+"""Render an Answer for a terminal. Corpus text is stripped of control characters first, so an
+article cannot move the cursor, recolour or retitle the user's terminal."""
+
+from __future__ import annotations
+
+import re
+import sys
+import textwrap
+
+from index.search.results import Answer, Result
+
+# C0/C1 controls (newline aside), bidi overrides, and lone surrogates (which `print` cannot
+# even encode: a .jsonl article or YAML front matter can carry a "\udcff" escape).
+_TERMINAL_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+BOLD, RESET = "\033[1m", "\033[0m"
+
+
+def safe(text: str) -> str:
+    return _TERMINAL_UNSAFE.sub("", text.replace("\t", " "))
+
+
+def mark(quote: str, spans: list[tuple[int, int]], use_ansi: bool) -> str:
+    """The quote with its key sentence(s) in bold (ANSI on a terminal, **...** otherwise)."""
+    on, off = (BOLD, RESET) if use_ansi else ("**", "**")
+    out, cursor = [], 0
+    for start, end in sorted(spans):
+        if start < cursor or end <= start or end > len(quote):
+            continue
+        out += [safe(quote[cursor:start]), on, safe(quote[start:end]), off]
+        cursor = end
+    out.append(safe(quote[cursor:]))
+    return "".join(out)
+
+
+def source_line(result: Result) -> str:
+    a = result.article
+    parts = [a.publisher or "unknown publisher", a.published or "undated"]
+    return " · ".join(safe(p) for p in parts) + f" — {safe(a.title)}"
+
+
+def render_answer(answer: Answer, use_ansi: bool = False, width: int = 100) -> str:
+    lines: list[str] = []
+    if answer.query:
+        lines.append(f"Q: {safe(answer.query)}")
+    for notice in answer.notices:
+        lines.append(f"Note: {safe(notice)}")
+    if not answer.results:
+        lines.append(safe(answer.message))
+        return "\n".join(lines)
+    if answer.message:
+        lines.append(safe(answer.message))
+    for result in answer.results:
+        lines.append("")
+        quote = mark(result.quote, result.highlights, use_ansi)
+        # A brief is a timeline: each entry leads with its date.
+        when = f"{safe(result.article.published or 'undated')} " if answer.kind == "brief" else ""
+        wrapped = textwrap.fill(
+            " ".join(quote.split()),
+            width=width,
+            initial_indent=f"{result.rank}. {when}“",
+            subsequent_indent="   ",
+            break_long_words=False,  # never split a word, or the ANSI bold codes glued to it
+        )
+        lines.append(wrapped + "”")
+        lines.append(f"   {source_line(result)}")
+        if result.article.url:
+            lines.append(f"   {safe(result.article.url)}")
+        for other in result.also_in:
+            lines.append(
+                f"   also: {safe(other.publisher or '?')} {safe(other.published or 'undated')} "
+                f"{safe(other.url)}"
+            )
+        if result.superseded_by is not None:
+            newer = result.superseded_by
+            lines.append(
+                f"   newer source: {safe(newer.title)} ({safe(newer.publisher or '?')}, "
+                f"{safe(newer.published)})"
+            )
+        lines.append(
+            f"   score {result.score:.2f} · chars {result.start}-{result.end} of {safe(result.article.id)}"
+        )
+    return "\n".join(lines)
+
+
+def print_build_report(report, stream=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+    """What a build did: one line per kind of change, skipped files with reasons, totals."""
+
+    def listing(label: str, ids: list[str]) -> None:
+        if ids:
+            shown = ", ".join(ids[:10]) + (f" (+{len(ids) - 10} more)" if len(ids) > 10 else "")
+            print(f"  {label:<8} {len(ids):>5}  {shown}", file=stream)
+
+    print(f"Index {report.generation or '(none)'}", file=stream)
+    listing("added", report.added)
+    listing("changed", report.changed)
+    listing("removed", report.removed)
+    print(f"  {'unchanged':<8} {report.unchanged:>4}", file=stream)
+    for source, reason in report.skipped:
+        print(f"  skipped  {source}: {reason}", file=stream)
+    for note in getattr(report, "notes", []):
+        print(f"  note     {note}", file=stream)
+    verdict = (
+        "up to date, nothing embedded"
+        if not report.wrote_new_generation
+        else (f"embedded {report.embedded_passages} passages")
+    )
+    print(
+        f"  {report.articles} articles, {report.passages} passages; {verdict}; "
+        f"{report.seconds:.1f} s",
+        file=stream,
+    )

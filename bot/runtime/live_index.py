@@ -1,0 +1,80 @@
+"""A retriever that follows re-indexing: when `vendorcheck index` publishes a new generation
+(atomic CURRENT switch), the bot loads it in the background and swaps it in between queries.
+
+Queries never wait for a load and never fail because of one: until the new generation has
+loaded completely they use the old one; a generation that fails to load is logged and skipped
+(the old one keeps answering). The embedder (the expensive part) is loaded once and kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from index.errors import VendorcheckError
+from index.search.embedding import model_id_for
+from index.search.results import Answer
+from index.search.retriever import Retriever
+from index.store.generations import StoredIndex, current_generation, open_index
+
+log = logging.getLogger("vendorcheck.index")
+
+
+def reload_interval() -> float:
+    raw = (os.environ.get("VENDORCHECK_RELOAD_INTERVAL") or "30").strip()
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return 30.0
+
+
+class LiveRetriever:
+    def __init__(self, retriever: Retriever, index_dir: Path, model: str, interval: float) -> None:
+        self._retriever = retriever
+        self._index_dir = Path(index_dir)
+        self._model_id = model_id_for(model)
+        self._interval = interval
+        self._failed: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if interval > 0:
+            self._thread = threading.Thread(target=self._watch, name="vc-reload", daemon=True)
+            self._thread.start()
+
+    @property
+    def index(self) -> StoredIndex:
+        return self._retriever.index
+
+    def ask(self, raw_query: str, k: int = 5) -> Answer:
+        return self._retriever.ask(raw_query, k=k)  # one reference read: old or new, never half
+
+    def check(self) -> bool:
+        """Load a newer generation if there is one. True if it swapped."""
+        try:
+            live = current_generation(self._index_dir)
+        except VendorcheckError as exc:
+            log.warning("index check failed, still serving %s: %s", self.index.generation.name, exc)
+            return False
+        if live is None or live.name == self.index.generation.name or live.name == self._failed:
+            return False
+        try:
+            stored = open_index(self._index_dir, self._model_id)
+        except VendorcheckError as exc:
+            self._failed = live.name
+            log.warning("new index %s not loaded, still serving the old one: %s", live.name, exc)
+            return False
+        self._retriever = Retriever(stored, self._retriever.embedder)
+        log.info("now serving index %s (%d articles)", stored.generation.name, len(stored.articles))
+        return True
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.check()
+            except Exception:  # never let the watcher die silently on an odd filesystem state
+                log.exception("index reload check failed")
+
+    def close(self) -> None:
+        self._stop.set()

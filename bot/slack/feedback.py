@@ -1,0 +1,247 @@
+"""Feedback and delivered answers, in one SQLite file under the data dir (`feedback.sqlite3`).
+
+- `answers`: every answer the bot delivered (query + results as JSON), keyed by a short id that
+  travels in button values; "Share", "More sources" and feedback read it back, so they work
+  after a restart and show exactly what the user saw.
+- `feedback`: one row per click (helpful / not helpful) with the query, the results shown
+  and the user id.
+
+WAL journal with synchronous=FULL: a committed row survives `kill -9` (and power loss).
+`vendorcheck feedback` prints the records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sqlite3
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from index.errors import VendorcheckError
+from index.search.results import Answer, ArticleRef, Result
+from index.store.sqlite import open_sqlite
+
+DB_NAME = "feedback.sqlite3"
+ANSWER_RETENTION_DAYS = 90
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    query TEXT NOT NULL,
+    answer TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created REAL NOT NULL,
+    user_id TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('helpful', 'not_helpful')),
+    query TEXT NOT NULL,
+    answer_id TEXT,
+    results TEXT NOT NULL,
+    channel_id TEXT
+);
+CREATE INDEX IF NOT EXISTS feedback_created ON feedback(created);
+"""
+
+
+def answer_from_json(data: dict) -> Answer:
+    """Rebuild an Answer from `Answer.to_json()` output (the stable public format)."""
+
+    def ref(d: dict | None) -> ArticleRef | None:
+        if not d:
+            return None
+        return ArticleRef(
+            str(d.get("id", "")),
+            str(d.get("title", "")),
+            str(d.get("url", "")),
+            str(d.get("publisher", "")),
+            str(d.get("published", "")),
+        )
+
+    results = [
+        Result(
+            rank=int(r["rank"]),
+            score=float(r["score"]),
+            quote=str(r["quote"]),
+            article=ref(r["article"]),  # type: ignore[arg-type]
+            start=int(r["start"]),
+            end=int(r["end"]),
+            highlights=[(int(a), int(b)) for a, b in r.get("highlights", [])],
+            also_in=[x for x in (ref(o) for o in r.get("also_in", [])) if x],
+            vendors=list(r.get("vendors", [])),
+            superseded_by=ref(r.get("superseded_by")),
+        )
+        for r in data.get("results", [])
+    ]
+    return Answer(
+        query=str(data.get("query", "")),
+        results=results,
+        message=str(data.get("message", "")),
+        kind=str(data.get("kind", "answer")),
+        vendors=list(data.get("vendors", [])),
+        notices=list(data.get("notices", [])),
+    )
+
+
+def shown_results(answer: Answer, count: int) -> list[dict]:
+    """The compact record of the first `count` results, as stored with feedback."""
+    return [
+        {
+            "rank": r.rank,
+            "score": round(float(r.score), 4),
+            "article_id": r.article.id,
+            "title": r.article.title,
+            "url": r.article.url,
+            "start": r.start,
+            "end": r.end,
+        }
+        for r in answer.results[: max(0, count)]
+    ]
+
+
+class FeedbackStore:
+    """Thread-safe (one connection, one lock): the bot writes from several worker threads."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir = Path(data_dir)
+        try:
+            self.path = data_dir / DB_NAME
+            self._db = open_sqlite(
+                data_dir, DB_NAME, _SCHEMA, autocommit=True, synchronous_full=True
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise VendorcheckError(
+                f"cannot open the feedback store in {data_dir}: {exc} "
+                "(check VENDORCHECK_DATA_DIR is writable)"
+            ) from None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def prune(self, days: int = ANSWER_RETENTION_DAYS) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM answers WHERE created < ?", (time.time() - days * 86400,))
+
+    def save_answer(self, answer: Answer) -> str:
+        answer_id = secrets.token_urlsafe(9)
+        payload = json.dumps(answer.to_json(), ensure_ascii=False)
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO answers (id, created, query, answer) VALUES (?, ?, ?, ?)",
+                (answer_id, time.time(), answer.query, payload),
+            )
+        return answer_id
+
+    def load_answer(self, answer_id: str) -> Answer | None:
+        if not answer_id:
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT answer FROM answers WHERE id = ?", (answer_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            return answer_from_json(json.loads(row[0]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def record(
+        self,
+        *,
+        user_id: str,
+        helpful: bool,
+        query: str,
+        results: list[dict],
+        answer_id: str = "",
+        channel_id: str = "",
+    ) -> int:
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO feedback (created, user_id, verdict, query, answer_id, results, "
+                "channel_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    time.time(),
+                    user_id,
+                    "helpful" if helpful else "not_helpful",
+                    query,
+                    answer_id,
+                    json.dumps(results, ensure_ascii=False),
+                    channel_id,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def feedback(self, limit: int | None = None, verdict: str | None = None) -> list[dict]:
+        sql = "SELECT id, created, user_id, verdict, query, answer_id, results, channel_id FROM feedback"
+        params: list[object] = []
+        if verdict:
+            sql += " WHERE verdict = ?"
+            params.append(verdict)
+        sql += " ORDER BY id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [
+            {
+                "id": r[0],
+                "created": datetime.fromtimestamp(r[1], UTC).isoformat(timespec="seconds"),
+                "user_id": r[2],
+                "verdict": r[3],
+                "query": r[4],
+                "answer_id": r[5],
+                "results": json.loads(r[6]),
+                "channel_id": r[7],
+            }
+            for r in rows
+        ][::-1]
+
+
+def cmd_feedback(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
+    path = Path(config.data_dir) / DB_NAME
+    if not path.exists():
+        print(f"No feedback yet ({path} does not exist).")
+        return 0
+    store = FeedbackStore(config.data_dir)
+    verdict = {"helpful": "helpful", "not-helpful": "not_helpful"}.get(args.only or "")
+    records = store.feedback(limit=args.limit, verdict=verdict)
+    store.close()
+    if args.json:
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+        return 0
+    if not records:
+        print("No feedback yet.")
+        return 0
+    helpful = sum(1 for r in records if r["verdict"] == "helpful")
+    for r in records:
+        mark = "+" if r["verdict"] == "helpful" else "-"
+        print(f"{r['created']}  {mark} {r['verdict']:<11} {r['user_id']:<12} {r['query']!r}")
+        for shown in r["results"]:
+            print(
+                f"      {shown['rank']}. {shown['title']} ({shown['article_id']}, {shown['score']})"
+            )
+    print(f"{len(records)} records: {helpful} helpful, {len(records) - helpful} not helpful")
+    return 0
+
+
+def register_cli(sub, common, corpus) -> None:  # type: ignore[no-untyped-def]
+    p = sub.add_parser("feedback", help="show feedback recorded from the Slack buttons")
+    p.add_argument("--json", action="store_true", help="one JSON object per record")
+    p.add_argument("--limit", type=int, help="only the N most recent records")
+    p.add_argument("--only", choices=["helpful", "not-helpful"], help="filter by verdict")
+    p.set_defaults(handler=cmd_feedback)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: vendorcheck feedback")

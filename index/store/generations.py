@@ -1,0 +1,400 @@
+"""The on-disk index: generations, a manifest, and an atomic switch between them.
+
+Layout of `index_dir`::
+
+    CURRENT                  name of the live generation (replaced atomically)
+    gen-<time>-<rand>/       one complete index
+        manifest.json        format, model, dimension, dense index spec, per-article hashes
+        articles.jsonl       article metadata and text (quotes are slices of this text)
+        passages.npy         int32 rows (article index, start, end)
+        embeddings.npy       float32 passage vectors (reused by incremental builds)
+        dense.faiss          FAISS index over the same rows
+        lexical/             bm25s index over the same rows
+
+A build writes a new generation beside the live one and only then replaces CURRENT, so a
+killed build leaves the previous index untouched and readers see the old or the new index,
+never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from index.articles import Article
+from index.errors import (
+    IndexCorruptError,
+    IndexIncompatibleError,
+    IndexMissingError,
+    VendorcheckError,
+)
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+ARTICLES = "articles.jsonl"
+PASSAGES = "passages.npy"
+EMBEDDINGS = "embeddings.npy"
+DENSE = "dense.faiss"
+LEXICAL = "lexical"
+KEEP_OLD_GENERATIONS = 2
+REBUILD_HINT = "rebuild it with: vendorcheck index --rebuild"
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(path: Path) -> None:
+    for file in path.rglob("*"):
+        if file.is_file():
+            with open(file, "rb") as handle:
+                os.fsync(handle.fileno())
+    for directory in [path, *(p for p in path.rglob("*") if p.is_dir())]:
+        fsync_dir(directory)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One builder at a time per index dir; readers never take this lock."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise VendorcheckError(
+                f"another `vendorcheck index` is already updating {index_dir}; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    pointer = index_dir / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise IndexCorruptError(f"{pointer} is garbled; {REBUILD_HINT}") from None
+    except OSError as exc:
+        raise IndexCorruptError(f"cannot read {pointer}: {exc.strerror}; {REBUILD_HINT}") from None
+    if not name or "/" in name or not name.startswith("gen-") or not (index_dir / name).is_dir():
+        raise IndexCorruptError(
+            f"{pointer} points to a missing generation {name!r}; {REBUILD_HINT}"
+        )
+    return index_dir / name
+
+
+def new_generation_dir(index_dir: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    path = index_dir / f".gen-{stamp}-{secrets.token_hex(3)}.tmp"
+    path.mkdir(parents=True)
+    return path
+
+
+def record_files(generation: Path) -> None:
+    """Add every file's size and sha256 to the manifest, so a truncated or garbled file is
+    caught when the index is opened (sizes) or reused by the next build (hashes)."""
+    manifest_path = generation / MANIFEST
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    files = {}
+    for file in sorted(generation.rglob("*")):
+        if file.is_file() and file != manifest_path:
+            digest = hashlib.sha256()
+            with open(file, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            rel = file.relative_to(generation).as_posix()
+            files[rel] = {"size": file.stat().st_size, "sha256": digest.hexdigest()}
+    data["files"] = files
+    manifest_path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def publish_generation(index_dir: Path, tmp_dir: Path) -> Path:
+    """Record file sizes and hashes, fsync the finished generation, give it its final name,
+    then switch CURRENT to it."""
+    record_files(tmp_dir)
+    fsync_tree(tmp_dir)
+    final = index_dir / tmp_dir.name.removeprefix(".").removesuffix(".tmp")
+    os.replace(tmp_dir, final)
+    fsync_dir(index_dir)
+    atomic_write_text(index_dir / CURRENT, final.name + "\n")
+    return final
+
+
+def collect_garbage(index_dir: Path) -> None:
+    """Drop unfinished builds and all but the newest old generations. Call under build_lock."""
+    for stale in index_dir.glob(".gen-*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in index_dir.glob(f".{CURRENT}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    try:
+        live = current_generation(index_dir)
+    except IndexCorruptError:
+        live = None  # a broken CURRENT must not stop `vendorcheck index --rebuild` fixing it
+    old = sorted(
+        (p for p in index_dir.glob("gen-*") if p.is_dir() and p != live),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for path in old[KEEP_OLD_GENERATIONS:]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class Manifest:
+    data: dict
+
+    @property
+    def model(self) -> str:
+        return str(self.data.get("model", ""))
+
+    @property
+    def dim(self) -> int:
+        return int(self.data.get("dim", 0))
+
+    @property
+    def article_hashes(self) -> dict[str, str]:
+        return {aid: meta["hash"] for aid, meta in self.data.get("articles", {}).items()}
+
+    @classmethod
+    def read(cls, generation: Path) -> Manifest:
+        path = generation / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
+        except UnicodeDecodeError:
+            raise IndexCorruptError(f"{path} is garbled (not UTF-8); {REBUILD_HINT}") from None
+        except ValueError:
+            raise IndexCorruptError(f"{path} is garbled (not JSON); {REBUILD_HINT}") from None
+        except OSError as exc:
+            raise IndexCorruptError(f"cannot read {path}: {exc.strerror}; {REBUILD_HINT}") from None
+        problem = _manifest_problem(data)
+        if problem:
+            raise IndexCorruptError(f"{path} is garbled ({problem}); {REBUILD_HINT}")
+        return cls(data)
+
+    def check_compatible(self, generation: Path, model_id: str | None) -> None:
+        version = self.data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexIncompatibleError(
+                f"{generation / MANIFEST}: index format {version!r}, this vendorcheck reads "
+                f"format {FORMAT_VERSION}; {REBUILD_HINT}"
+            )
+        if model_id is not None and self.model != model_id:
+            raise IndexIncompatibleError(
+                f"{generation / MANIFEST}: index built with model {self.model!r} but "
+                f"VENDORCHECK_MODEL is {model_id!r}; {REBUILD_HINT} (or set VENDORCHECK_MODEL back)"
+            )
+
+    def check_files(self, generation: Path) -> None:
+        """Every file the manifest lists is there with its recorded size (cheap: stat only)."""
+        for rel, meta in self.data.get("files", {}).items():
+            path = generation / rel
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
+            if size != meta["size"]:
+                raise IndexCorruptError(
+                    f"{path} is {size} bytes, the index wrote {meta['size']} (truncated or "
+                    f"overwritten); {REBUILD_HINT}"
+                )
+
+    def verify_hash(self, generation: Path, rel: str) -> None:
+        """Full sha256 check of one file, for data a build is about to reuse."""
+        meta = self.data.get("files", {}).get(rel)
+        if meta is None or "sha256" not in meta:
+            return  # written before hashes were recorded
+        digest = hashlib.sha256()
+        path = generation / rel
+        try:
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
+        if digest.hexdigest() != meta["sha256"]:
+            raise IndexCorruptError(f"{path} is garbled (checksum mismatch); {REBUILD_HINT}")
+
+
+def _manifest_problem(data: object) -> str:
+    """What is wrong with a parsed manifest, or "" if every field later code relies on is sane."""
+    if not isinstance(data, dict) or "format_version" not in data:
+        return "not a vendorcheck manifest"
+    if data.get("format_version") != FORMAT_VERSION:
+        return ""  # check_compatible reports the version with its own message
+    if not isinstance(data.get("model"), str):
+        return "no model name"
+    dim = data.get("dim")
+    if not isinstance(dim, int) or isinstance(dim, bool) or dim <= 0:
+        return f"bad dimension {dim!r}"
+    articles = data.get("articles")
+    if not isinstance(articles, dict):
+        return "no article list"
+    for meta in articles.values():
+        if not (
+            isinstance(meta, dict)
+            and isinstance(meta.get("hash"), str)
+            and all(isinstance(meta.get(key), int) for key in ("first_passage", "passages"))
+        ):
+            return "bad article entry"
+    files = data.get("files", {})
+    if not isinstance(files, dict) or not all(
+        isinstance(v, dict) and isinstance(v.get("size"), int) for v in files.values()
+    ):
+        return "bad file list"
+    return ""
+
+
+@dataclass
+class StoredIndex:
+    """Everything a query needs, loaded once from one generation."""
+
+    generation: Path
+    manifest: Manifest
+    articles: list[Article]
+    passages: np.ndarray  # int32 (n, 3): article index, start, end
+    dense: object  # faiss.Index
+    lexical: object  # LexicalIndex
+
+    @property
+    def size(self) -> int:
+        return int(self.passages.shape[0])
+
+    def passage_text(self, row: int) -> str:
+        article_idx, start, end = (int(x) for x in self.passages[row])
+        return self.articles[article_idx].text[start:end]
+
+
+def _article(record: object) -> Article:
+    if not isinstance(record, dict):
+        raise TypeError("not an object")
+    article = Article.from_record(record)
+    if not all(isinstance(v, str) for v in (article.id, article.title, article.text, article.url)):
+        raise TypeError("field of the wrong type")
+    return article
+
+
+def read_articles(path: Path) -> list[Article]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return [_article(json.loads(line)) for line in handle if line.strip()]
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(
+            f"{path} is garbled ({type(exc).__name__}); {REBUILD_HINT}"
+        ) from None
+
+
+def read_passages(path: Path) -> np.ndarray:
+    try:
+        rows = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
+    except (ValueError, OSError, EOFError):
+        raise IndexCorruptError(f"{path} is garbled (not a .npy array); {REBUILD_HINT}") from None
+    if rows.ndim != 2 or rows.shape[1] != 3 or rows.dtype != np.int32:
+        raise IndexCorruptError(
+            f"{path} holds {rows.dtype} {rows.shape}, not int32 rows of 3; {REBUILD_HINT}"
+        )
+    return rows
+
+
+def check_passages(path: Path, rows: np.ndarray, articles: list[Article]) -> None:
+    """Every row points inside an existing article (else quotes would be wrong slices)."""
+    if not len(rows):
+        return
+    idx, start, end = rows[:, 0], rows[:, 1], rows[:, 2]
+    if int(idx.min()) < 0 or int(idx.max()) >= len(articles):
+        raise IndexCorruptError(f"{path} refers to missing articles; {REBUILD_HINT}")
+    lengths = np.fromiter((len(a.text) for a in articles), dtype=np.int64, count=len(articles))
+    if bool(((start < 0) | (end <= start) | (end > lengths[idx])).any()):
+        raise IndexCorruptError(f"{path} has passages outside their articles; {REBUILD_HINT}")
+
+
+def open_index(index_dir: Path, model_id: str | None, mmap: bool = False) -> StoredIndex:
+    """Load the live generation, or raise a one-line error that says how to fix it."""
+    from index.store.dense import load_dense
+    from index.store.lexical import LexicalIndex
+
+    generation = current_generation(index_dir)
+    if generation is None:
+        raise IndexMissingError(
+            f"no index at {index_dir}; build one with: vendorcheck index --corpus DIR"
+        )
+    manifest = Manifest.read(generation)
+    manifest.check_compatible(generation, model_id)
+    manifest.check_files(generation)
+    articles = read_articles(generation / ARTICLES)
+    passages = read_passages(generation / PASSAGES)
+    dense_path = generation / DENSE
+    if not dense_path.is_file():
+        raise IndexCorruptError(f"{dense_path} is missing; {REBUILD_HINT}")
+    try:
+        dense = load_dense(
+            dense_path, manifest.data.get("dense"), mmap=mmap, vectors_path=generation / EMBEDDINGS
+        )
+    except (RuntimeError, MemoryError, ValueError):
+        # FAISS's own message is a C++ source location: not useful to the reader.
+        raise IndexCorruptError(
+            f"{dense_path} is corrupt or truncated (FAISS cannot read it); {REBUILD_HINT}"
+        ) from None
+    try:
+        lexical = LexicalIndex.load(generation / LEXICAL, size=len(passages), mmap=mmap)
+    except Exception as exc:
+        raise IndexCorruptError(
+            f"{generation / LEXICAL} is corrupt ({type(exc).__name__}); {REBUILD_HINT}"
+        ) from None
+    if dense.ntotal != len(passages) or dense.d != manifest.dim:
+        raise IndexCorruptError(
+            f"{dense_path} holds {dense.ntotal} vectors of dimension {dense.d}, the manifest "
+            f"says {len(passages)} of dimension {manifest.dim}; {REBUILD_HINT}"
+        )
+    counts = manifest.data.get("counts", {})
+    if isinstance(counts, dict) and counts.get("articles", len(articles)) != len(articles):
+        raise IndexCorruptError(
+            f"{generation / ARTICLES} holds {len(articles)} articles, the manifest says "
+            f"{counts.get('articles')}; {REBUILD_HINT}"
+        )
+    check_passages(generation / PASSAGES, passages, articles)
+    return StoredIndex(generation, manifest, articles, passages, dense, lexical)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def monotonic() -> float:
+    return time.perf_counter()
