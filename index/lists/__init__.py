@@ -1,0 +1,1 @@
+"""Official US restriction lists: data model, parsers, bundled/synced snapshots, screening."""
