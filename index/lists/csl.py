@@ -124,7 +124,7 @@ def parse_csv(data: bytes | str) -> list[ListEntry]:
     text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data
     reader = csv.DictReader(io.StringIO(text))
     columns = {c.strip().lower() for c in reader.fieldnames or []}
-    if not REQUIRED_COLUMNS <= columns:
+    if not columns >= REQUIRED_COLUMNS:
         raise ListDataError("CSL CSV has no source/name columns")
     rows = ({(k or "").strip().lower(): v for k, v in row.items()} for row in reader)
     return _collect(rows, "CSL CSV")

@@ -78,9 +78,7 @@ def _cell_text(cell: lxml.html.HtmlElement) -> str:
 
 
 def _table_rows(table: lxml.html.HtmlElement) -> list[list[str]]:
-    return [
-        [_cell_text(cell) for cell in row.xpath("./th|./td")] for row in table.xpath(".//tr")
-    ]
+    return [[_cell_text(cell) for cell in row.xpath("./th|./td")] for row in table.xpath(".//tr")]
 
 
 def _columns(header: list[str]) -> tuple[int, int] | None:

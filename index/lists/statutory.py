@@ -52,7 +52,9 @@ def parse(data: bytes | str, content_type: str = "") -> list[ListEntry]:
     try:
         document = yaml.safe_load(data)
     except yaml.YAMLError as exc:
-        raise ListDataError(f"statutory.yml is not valid YAML ({str(exc).splitlines()[0]})") from None
+        raise ListDataError(
+            f"statutory.yml is not valid YAML ({str(exc).splitlines()[0]})"
+        ) from None
     lists = document.get("lists") if isinstance(document, dict) else None
     if not isinstance(lists, list) or not lists:
         raise ListDataError('statutory.yml has no "lists"')

@@ -51,7 +51,7 @@ def read_manifest(directory: Path, origin: str) -> dict[str, SourceInfo]:
         raise ListDataError(f"{path} cannot be read ({exc})") from None
     sources = data.get("sources") if isinstance(data, dict) else None
     if not isinstance(sources, dict):
-        raise ListDataError(f"{path} has no \"sources\"")
+        raise ListDataError(f'{path} has no "sources"')
     return {
         sid: SourceInfo.from_json({**info, "source": sid, "origin": origin})
         for sid, info in sources.items()
