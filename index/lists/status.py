@@ -19,7 +19,8 @@ from index.lists.screen import DEFAULT_THRESHOLD, ScreeningMatch, index_for
 class ListHit:
     list_id: str
     list_name: str
-    name: str  # the listed name
+    name: str  # the entry's primary listed name
+    matched_name: str  # the name or alt_name that matched
     since: str | None
     until: str | None
     citation: str
@@ -35,6 +36,7 @@ class ListHit:
             list_id=entry.list_id,
             list_name=entry.list_name,
             name=entry.name,
+            matched_name=match.matched_name,
             since=entry.start_date,
             until=entry.end_date,
             citation=entry.citation,
