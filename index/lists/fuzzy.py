@@ -3,7 +3,8 @@
 Comparing every query token with every list token is ~10^9 comparisons for a 10k-name register
 against the full CSL. Instead each list token is stored under all the strings obtained by
 deleting up to `max_edits` characters; a query token's deletions meet them exactly when the edit
-distance can be within the bound, and rapidfuzz confirms the real distance.
+distance can be within the bound (a swap of adjacent letters is one deletion on each side), and
+rapidfuzz confirms the real distance (OSA: a transposition counts as one edit).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import combinations
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 MIN_LENGTH = 5  # "zte" vs "aztec": short tokens only ever match exactly
 MIN_SIMILARITY = 0.8
@@ -51,7 +52,7 @@ class FuzzyTokens:
                 for other in self._by_deletion.get(variant, ()):
                     if other == token or other in found or max_edits(len(other)) == 0:
                         continue
-                    similarity = Levenshtein.normalized_similarity(token, other)
+                    similarity = OSA.normalized_similarity(token, other)
                     if similarity >= MIN_SIMILARITY:
                         found[other] = similarity
         result = sorted(found.items(), key=lambda item: -item[1])

@@ -93,6 +93,22 @@ def _tokens_of(name: object) -> list[tuple[str, int | None]]:
     return out
 
 
+def _join_initials(pairs: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
+    """ "A.C. International" and "A C International" both become "ac international"."""
+    out: list[tuple[str, int | None]] = []
+    run: list[str] = []
+    for form, kind in [*pairs, ("", None)]:
+        if len(form) == 1 and form.isalpha():
+            run.append(form)
+            continue
+        if run:
+            out.append(("".join(run), STRONG))
+            run = []
+        if form:
+            out.append((form, kind))
+    return out
+
+
 @functools.lru_cache(maxsize=200_000)
 def normalize(text: str) -> NormName:
     """Comparable tokens of a company or person name; empty for a name with no letters/digits."""
@@ -109,7 +125,7 @@ def normalize(text: str) -> NormName:
             if form not in seen:
                 seen.add(form)
                 pairs.append((form, kind))
-    kept = [(f, k) for f, k in pairs if k is not None]
+    kept = _join_initials([(f, k) for f, k in pairs if k is not None])
     if not kept:  # a name made only of legal forms ("Company Inc"): keep what there is
         kept = [(f, STRONG) for f, _k in pairs]
     elif all(k == WEAK for _f, k in kept):  # "General Electric", "Intel": weak words only

@@ -10,7 +10,7 @@ and "Tech Data" does not match every name with "data" in it. For a query and a l
   places weigh little). When one name is contained in the other ("Hikvision" in "Hangzhou
   Hikvision Digital Technology") the confidence is 0.7 + 0.3 * coverage; otherwise it is the
   weighted share of the two names that aligns. Typos scale it down by their similarity. At
-  least one distinctive (non-generic) token must align.
+  least one token that is distinctive (not generic) on both sides must align.
 
 The index (postings, IDF, typo neighbourhoods) is built once per snapshot.
 """
@@ -128,7 +128,7 @@ class ScreeningIndex:
 
     def _score(self, query: NormName, name: NormName) -> float:
         pairs = _align(query, name, self.fuzzy)
-        if not any(query.kinds[i] == STRONG or name.kinds[j] == STRONG for i, j, _ in pairs):
+        if not any(query.kinds[i] == STRONG and name.kinds[j] == STRONG for i, j, _ in pairs):
             return 0.0
         q_w = [self.weight(t, k) for t, k in zip(query.tokens, query.kinds, strict=True)]
         n_w = [self.weight(t, k) for t, k in zip(name.tokens, name.kinds, strict=True)]
