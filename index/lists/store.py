@@ -1,0 +1,142 @@
+"""Where snapshots live and how they are read and written.
+
+- The bundled snapshot, `corpus/lists/` (`<corpus>/lists`, else the one shipped next to the
+  package): one file per source and a `manifest.json`. A fresh clone answers from it with no
+  network.
+- Synced snapshots, `$VENDORCHECK_DATA_DIR/lists/`: written by `sync`. A source is read from
+  there once a sync of it has succeeded, from the bundle until then.
+
+Writes are atomic: each new source file gets a new name (its content hash), is written to a
+temporary file and `os.replace`d into place; the manifest is replaced last, so a reader sees
+either the old manifest with the old files or the new one with the new files. Old files are
+deleted after the manifest switch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from index.config import EngineConfig
+from index.lists.common import ListDataError
+from index.lists.model import ListEntry, ListSnapshot, SourceInfo
+from index.lists.sources import EXTENSIONS, parse_file
+
+MANIFEST = "manifest.json"
+SHIPPED = Path(__file__).resolve().parents[2] / "corpus" / "lists"
+_cache: dict[tuple, ListSnapshot] = {}
+
+
+def bundled_dir(config: EngineConfig) -> Path:
+    candidate = config.corpus_dir / "lists"
+    return candidate if (candidate / MANIFEST).is_file() else SHIPPED
+
+
+def synced_dir(config: EngineConfig) -> Path:
+    return config.data_dir / "lists"
+
+
+def read_manifest(directory: Path, origin: str) -> dict[str, SourceInfo]:
+    """Source id -> SourceInfo; {} when there is no manifest. A broken one is an error."""
+    path = directory / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ListDataError(f"{path} cannot be read ({exc})") from None
+    sources = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(sources, dict):
+        raise ListDataError(f'{path} has no "sources"')
+    return {
+        sid: SourceInfo.from_json({**info, "source": sid, "origin": origin})
+        for sid, info in sources.items()
+        if isinstance(info, dict)
+    }
+
+
+def current_sources(config: EngineConfig) -> dict[str, tuple[Path, SourceInfo]]:
+    """For each source: (directory, info) of the snapshot in use (synced wins over bundled)."""
+    chosen = {sid: (bundled_dir(config), info) for sid, info in _bundled(config).items()}
+    try:
+        synced = read_manifest(synced_dir(config), "synced")
+    except ListDataError:
+        synced = {}  # never written half-way (atomic); unreadable = fall back to the bundle
+    for sid, info in synced.items():
+        chosen[sid] = (synced_dir(config), info)
+    return chosen
+
+
+def _bundled(config: EngineConfig) -> dict[str, SourceInfo]:
+    infos = read_manifest(bundled_dir(config), "bundled")
+    if not infos:
+        raise ListDataError(f"no list snapshot: {bundled_dir(config) / MANIFEST} is missing")
+    return infos
+
+
+def read_entries(directory: Path, info: SourceInfo) -> list[ListEntry]:
+    path = directory / info.file
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ListDataError(f"{path} cannot be read ({exc.strerror})") from None
+    return parse_file(data, info.format)
+
+
+def load_snapshot(config: EngineConfig) -> ListSnapshot:
+    """All sources in use; parsed once per manifest version (the bot calls this per answer)."""
+    chosen = current_sources(config)
+    key = tuple(sorted((sid, str(d), i.file, i.retrieved) for sid, (d, i) in chosen.items()))
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    snapshot = ListSnapshot()
+    for sid, (directory, info) in chosen.items():
+        snapshot.entries.extend(read_entries(directory, info))
+        snapshot.sources[sid] = info
+    _cache.clear()
+    _cache[key] = snapshot
+    return snapshot
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_source_file(directory: Path, source: str, body: bytes, file_format: str) -> str:
+    """Store a downloaded body under a content-addressed name; returns the file name."""
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    name = f"{source}-{digest}.{EXTENSIONS.get(file_format, 'dat')}"
+    if not (directory / name).is_file():
+        _atomic_write(directory / name, body)
+    return name
+
+
+def write_manifest(directory: Path, infos: dict[str, SourceInfo]) -> None:
+    """Replace the manifest, then delete source files it no longer references."""
+    data: dict[str, Any] = {
+        "version": 1,
+        "sources": {
+            sid: {k: v for k, v in info.to_json().items() if k not in ("source", "origin")}
+            for sid, info in sorted(infos.items())
+        },
+    }
+    _atomic_write(directory / MANIFEST, (json.dumps(data, indent=2) + "\n").encode())
+    keep = {info.file for info in infos.values()} | {MANIFEST}
+    for path in directory.iterdir():
+        if path.is_file() and path.name not in keep and not path.name.startswith("."):
+            path.unlink(missing_ok=True)
