@@ -47,7 +47,7 @@ def main() -> None:
     from index.config import EngineConfig
     from index.search.embedding import load_embedder, model_id_for
     from index.search.retriever import Retriever
-    from index.store.generations import open_index
+    from index.store.reader import open_index
 
     phases["imports"] = _since_start()
     mem["imports"] = rss_mb()

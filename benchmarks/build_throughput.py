@@ -38,7 +38,8 @@ BATCH = 32
 
 
 def _texts_of(index_dir: Path) -> list[str]:
-    from index.store.generations import ARTICLES, PASSAGES, current_generation, read_articles
+    from index.store.generations import ARTICLES, PASSAGES, current_generation
+    from index.store.reader import read_articles
     from index.text.chunking import embedding_input
 
     generation = current_generation(index_dir)

@@ -38,7 +38,7 @@ from index.search import retriever as retrieval  # noqa: E402
 from index.search.embedding import load_embedder, model_id_for  # noqa: E402
 from index.search.retriever import Retriever  # noqa: E402
 from index.store.builder import build_index  # noqa: E402
-from index.store.generations import open_index  # noqa: E402
+from index.store.reader import open_index  # noqa: E402
 
 ALPHAS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 

@@ -64,7 +64,7 @@ def run_size(n: int, questions: list[str], embedder, st_model, log=print) -> dic
     from bot.cli.output import render_answer
     from index.search.embedding import model_id_for
     from index.search.retriever import Retriever
-    from index.store.generations import open_index
+    from index.store.reader import open_index
 
     index_dir = synthetic_index(n, embedder, log=log)
     stored = open_index(index_dir, model_id_for("all-MiniLM-L6-v2"), mmap=True)

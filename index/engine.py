@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from index.config import EngineConfig
 from index.search.embedding import Embedder, load_embedder, model_id_for
 from index.search.retriever import Retriever
-from index.store.generations import open_index
+from index.store.reader import open_index
 
 if TYPE_CHECKING:
     from index.store.builder import BuildReport

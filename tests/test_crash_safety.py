@@ -28,7 +28,8 @@ from index.errors import IndexCorruptError, IndexIncompatibleError, VendorcheckE
 from index.search.embedding import model_id_for
 from index.search.retriever import Retriever
 from index.store.builder import build_index
-from index.store.generations import current_generation, open_index
+from index.store.generations import current_generation
+from index.store.reader import open_index
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 QUERIES = ["Quillon GSA schedule", "which firmware fixes the Norvel router flaw?", "camera ban"]

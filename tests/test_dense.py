@@ -16,7 +16,8 @@ from index.errors import VendorcheckError
 from index.search.retriever import Retriever
 from index.store import dense
 from index.store.builder import build_index
-from index.store.generations import EMBEDDINGS, MANIFEST, current_generation, open_index
+from index.store.generations import EMBEDDINGS, MANIFEST, current_generation
+from index.store.reader import open_index
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 SQ8 = {"flat_max": 0, "memory_budget": 0}

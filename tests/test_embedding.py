@@ -14,8 +14,9 @@ from index.search.embedding import OnnxEmbedder, TorchEmbedder, model_id_for
 from index.search.retriever import Retriever
 from index.store import dense
 from index.store.builder import build_index
-from index.store.generations import MANIFEST, current_generation, open_index
+from index.store.generations import MANIFEST, current_generation
 from index.store.lexical import TOKEN_PATTERN, _stemmer, tokenize
+from index.store.reader import open_index
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 TEXTS = [

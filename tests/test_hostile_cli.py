@@ -18,7 +18,7 @@ from index.search.embedding import model_id_for
 from index.search.results import Answer, ArticleRef, Result
 from index.search.retriever import MAX_QUERY_CHARS, Retriever
 from index.store.builder import build_index
-from index.store.generations import open_index
+from index.store.reader import open_index
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

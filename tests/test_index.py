@@ -13,7 +13,7 @@ from index.errors import IndexIncompatibleError, IndexMissingError
 from index.search.embedding import model_id_for
 from index.search.retriever import Retriever
 from index.store.builder import build_index
-from index.store.generations import open_index
+from index.store.reader import open_index
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 

@@ -8,19 +8,11 @@ import pytest
 from test_lists_sync import ListServer, serve_good
 
 import bot.cli
-from bot import lists_cli
 
 
 @pytest.fixture(autouse=True)
-def wired(monkeypatch, tmp_path):
-    """Register `lists` the way the CLI registry will, and isolate the data directory."""
-    original = bot.cli._extra_commands
-
-    def registrars():  # once wired into bot/cli.py, it is already there
-        found = original()
-        return found if lists_cli.register_cli in found else [*found, lists_cli.register_cli]
-
-    monkeypatch.setattr(bot.cli, "_extra_commands", registrars)
+def isolated(monkeypatch, tmp_path):
+    """Isolate the data directory (the `lists` commands are in the CLI's registry)."""
     monkeypatch.setenv("VENDORCHECK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("VENDORCHECK_CORPUS_DIR", str(tmp_path / "corpus"))
 

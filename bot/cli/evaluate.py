@@ -5,6 +5,11 @@ FILE is JSONL, one question per line::
     {"question": "is Quillon on the GSA schedule?", "expected": ["quillon-2022-06-15-gsa-removal"]}
     {"question": "is Acme allowed?", "expect_none": true}
 
+Optional fields: `kind` (what sort of question) and `split` ("dev" or "test"). When splits are
+given, the table is printed for the held-out "test" part (the ranking constants in
+index/search/params.py are fitted on "dev" only, by benchmarks/fit_ranking.py) and then for
+"dev"; `-v` lists the held-out misses.
+
 `expected` lists article ids; any of them counts as a hit (a near-duplicate listed in a result's
 `also_in` counts too: the reader sees it). `expect_none` questions should get no results.
 
@@ -32,6 +37,8 @@ class Question:
     question: str
     expected: tuple[str, ...] = ()
     expect_none: bool = False
+    kind: str = ""  # vendor, allowed, law, date, subsidiary, practical, comparison, typo, ...
+    split: str = ""  # "dev" (constants are fitted on it) or "test" (held out), if assigned
 
 
 @dataclass
@@ -80,7 +87,15 @@ def load_questions(path: Path) -> list[Question]:
             raise VendorcheckError(f'{where} needs "expected" article ids or "expect_none": true')
         if expected and none:
             raise VendorcheckError(f'{where} has both "expected" and "expect_none"')
-        questions.append(Question(str(record["question"]), tuple(map(str, expected)), none))
+        questions.append(
+            Question(
+                str(record["question"]),
+                tuple(map(str, expected)),
+                none,
+                str(record.get("kind", "")),
+                str(record.get("split", "")),
+            )
+        )
     if not questions:
         raise VendorcheckError(f"{path} holds no questions")
     return questions
@@ -135,11 +150,15 @@ def run(
     stored, embedder, questions: list[Question], pipelines=PIPELINES, **options
 ) -> list[Metrics]:  # type: ignore[no-untyped-def]
     """Answer every question with every pipeline (one loaded index, one embedder)."""
+    from index.search.baselines import BaselineRetriever
     from index.search.retriever import Retriever
 
     out = []
     for pipeline in pipelines:
-        retriever = Retriever(stored, embedder, mode=pipeline, **options)
+        if pipeline == "hybrid":
+            retriever = Retriever(stored, embedder, **options)
+        else:
+            retriever = BaselineRetriever(stored, embedder, pipeline)
         answers = [retriever.ask(q.question, k=DEPTH).to_json() for q in questions]
         out.append(score(pipeline, questions, answers))
     return out
@@ -167,7 +186,7 @@ def format_table(metrics: list[Metrics]) -> str:
 def cmd_eval(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
     from index.engine import build, make_embedder
     from index.search.embedding import model_id_for
-    from index.store.generations import open_index
+    from index.store.reader import open_index
 
     questions = load_questions(Path(args.file))
     if args.corpus:
@@ -179,16 +198,45 @@ def cmd_eval(args: argparse.Namespace, config) -> int:  # type: ignore[no-untype
         raise VendorcheckError(
             f"{args.file} expects articles the index does not hold: {', '.join(unknown[:5])}"
         )
-    metrics = run(stored, make_embedder(config), questions)
+    embedder = make_embedder(config)
+    parts = split_parts(questions)
+    results = {name: run(stored, embedder, qs) for name, qs in parts.items()}
     if args.json:
-        print(json.dumps({m.pipeline: {**m.row(), "misses": m.misses} for m in metrics}))
+        print(
+            json.dumps(
+                {
+                    name: {m.pipeline: {**m.row(), "misses": m.misses} for m in metrics}
+                    for name, metrics in results.items()
+                }
+                if len(parts) > 1
+                else {m.pipeline: {**m.row(), "misses": m.misses} for m in results["all"]}
+            )
+        )
         return 0
-    print(format_table(metrics))
-    if args.verbose:
-        for m in metrics:
-            for miss in m.misses:
-                print(f"  [{LABELS[m.pipeline]}] miss: {json.dumps(miss, ensure_ascii=False)}")
+    for name, metrics in results.items():
+        if len(parts) > 1:
+            print(f"\n{PART_TITLES[name]}")
+        print(format_table(metrics))
+        if args.verbose and name in ("all", "test"):
+            for m in metrics:
+                for miss in m.misses:
+                    print(f"  [{LABELS[m.pipeline]}] miss: {json.dumps(miss, ensure_ascii=False)}")
     return 0
+
+
+PART_TITLES = {
+    "test": "Held out (split=test; nothing was fitted on these)",
+    "dev": "Development (split=dev; the ranking constants were fitted on these)",
+}
+
+
+def split_parts(questions: list[Question]) -> dict[str, list[Question]]:
+    """{"test": [...], "dev": [...]} when the file assigns splits, else {"all": questions}."""
+    test = [q for q in questions if q.split == "test"]
+    dev = [q for q in questions if q.split == "dev"]
+    if test and dev and len(test) + len(dev) == len(questions):
+        return {"test": test, "dev": dev}
+    return {"all": questions}
 
 
 def register_cli(sub, common, corpus) -> None:  # type: ignore[no-untyped-def]

@@ -123,7 +123,7 @@ def cmd_add(args: argparse.Namespace, config: EngineConfig) -> int:
 
 def cmd_stats(args: argparse.Namespace, config: EngineConfig) -> int:
     from index.search.embedding import model_id_for
-    from index.store.generations import open_index
+    from index.store.reader import open_index
 
     stored = open_index(config.index_dir, model_id_for(config.model))
     size = sum(f.stat().st_size for f in stored.generation.rglob("*") if f.is_file())
@@ -247,6 +247,7 @@ EXTRA_COMMAND_MODULES = (
     "bot.slack.feedback",
     "bot.cli.evaluate",
     "bot.cli.fresh",
+    "bot.cli.lists",
 )
 
 

@@ -17,7 +17,8 @@ from index.errors import VendorcheckError
 from index.search.embedding import model_id_for
 from index.search.results import Answer
 from index.search.retriever import Retriever
-from index.store.generations import StoredIndex, current_generation, open_index
+from index.store.generations import current_generation
+from index.store.reader import StoredIndex, open_index
 
 log = logging.getLogger("vendorcheck.index")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from index.config import EngineConfig
-from index.fetch import FetchError, FetchLimits, Page, fetch
+from index.ingest.fetch import FetchError, FetchLimits, Page, fetch
 from index.lists.common import ListDataError
 from index.lists.model import ListEntry, SourceInfo
 from index.lists.normalize import normalize

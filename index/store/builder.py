@@ -34,10 +34,10 @@ from index.store.generations import (
     monotonic,
     new_generation_dir,
     now_iso,
-    open_index,
     publish_generation,
 )
 from index.store.lexical import LexicalIndex
+from index.store.reader import open_index
 from index.text.chunking import chunk_text, embedding_input
 from index.vendors.registry import DATA_VERSION as VENDOR_DATA_VERSION
 from index.vendors.registry import VENDORS_FILE, alias_file_text, build_vendor_data, read_alias_file

@@ -294,13 +294,14 @@ def save_dense(index: faiss.Index, path: Path) -> None:
 
 
 def load_dense(
-    path: Path, spec: dict | None = None, mmap: bool = False, vectors_path: Path | None = None
+    path: Path, spec: dict | None = None, mmap: bool = False, vectors: np.ndarray | None = None
 ) -> faiss.Index | RefinedIndex:
     """Load for querying: search parameters from the manifest, one search thread (see above).
 
     If the manifest records a `refine_factor` (ivf_sq8), the index comes back wrapped in a
-    `RefinedIndex` over `vectors_path` (default: `embeddings.npy` beside `path`), memory-mapped.
-    A missing or mismatched vectors file raises ValueError (the store reports it as corrupt).
+    `RefinedIndex` over `vectors` (the generation's memory-mapped float32 vectors, opened once
+    by the store; read from `embeddings.npy` beside `path` when not given). A missing vectors
+    file raises ValueError (the store reports it as corrupt).
 
     `mmap` applies to flat indexes only: memory-mapped IVF lists searched 3.5x slower in
     FAISS 1.15 (1.5 vs 0.44 ms p50 at 100k), which costs more over a process's life than the
@@ -313,11 +314,12 @@ def load_dense(
     set_search_params(index, params)
     faiss.omp_set_num_threads(1)
     if params.get("refine_factor"):
-        vectors_path = path.parent / "embeddings.npy" if vectors_path is None else vectors_path
-        try:
-            vectors = np.load(vectors_path, mmap_mode="r", allow_pickle=False)
-        except OSError as exc:
-            raise ValueError(f"{vectors_path}: {exc}") from None
+        if vectors is None:
+            vectors_path = path.parent / "embeddings.npy"
+            try:
+                vectors = np.load(vectors_path, mmap_mode="r", allow_pickle=False)
+            except OSError as exc:
+                raise ValueError(f"{vectors_path}: {exc}") from None
         _advise_random(vectors)
         return RefinedIndex(index, vectors, int(params["refine_factor"]))
     return index

@@ -29,10 +29,11 @@ from rapidfuzz import fuzz, process
 from index.articles import Article
 from index.errors import VendorcheckError
 from index.vendors.names import _POSSESSIVE, CORPORATE_FORMS, NOT_VENDORS, key_of, words
+from index.vendors.proper import NameTerms, proper_names
 
 VENDORS_FILE = "vendors.json"
 ALIAS_FILES = ("vendors.yml", "vendors.yaml")
-DATA_VERSION = 11  # bump when extraction rules change: the builder then rewrites vendors.json
+DATA_VERSION = 15  # bump when extraction rules change: the builder then rewrites vendors.json
 MAX_SUBJECTS = 3
 # rapidfuzz ratio cut-offs for reading a query word as a misspelt vendor name.
 FUZZY_LONG, FUZZY_SHORT, FUZZY_KNOWN_WORD = 80, 86, 90
@@ -525,6 +526,7 @@ def build_vendor_data(
             mentions[key].add(row)
     return {
         "version": DATA_VERSION,
+        "proper": proper_names(articles),
         "entities": entities,
         "lookup": lookup,
         "about": about,
@@ -544,6 +546,7 @@ class VendorMatch:
     fuzzy: dict[str, str] = field(default_factory=dict)  # query word -> entity key (misspelling)
     matched_words: set[int] = field(default_factory=set)  # indexes into `tokens`
     tokens: list[tuple[str, str]] = field(default_factory=list)  # (original, lower) words
+    spans: dict[str, list[int]] = field(default_factory=dict)  # entity key -> its token indexes
 
 
 class VendorIndex:
@@ -557,6 +560,7 @@ class VendorIndex:
             k: np.asarray(v, dtype=np.int64) for k, v in data.get("mentions", {}).items()
         }
         self.articles = articles
+        self.names = NameTerms(data.get("proper", {}))
         self.about_articles: dict[str, list[int]] = defaultdict(list)
         for idx, keys in enumerate(self.about):
             for key in keys:
@@ -585,6 +589,10 @@ class VendorIndex:
         """A known vendor, or a name the corpus shows acting like a company."""
         entity = self.entities.get(key, {})
         return bool(entity.get("vendor") or entity.get("acts"))
+
+    def is_curated(self, key: str) -> bool:
+        """Named by a person (alias file, front matter), not guessed from the text."""
+        return self.entities.get(key, {}).get("source") in ("aliases", "front matter")
 
     def is_covered(self, key: str) -> bool:
         return key in self.about_articles
@@ -622,6 +630,7 @@ class VendorIndex:
                 if key is not None and gram not in QUESTION_WORDS:
                     keys.append(key)
                     found.matched_words.update(range(i, i + n))
+                    found.spans.setdefault(key, []).extend(range(i, i + n))
                     i += n
                     break
             else:
@@ -646,6 +655,7 @@ class VendorIndex:
                     keys.append(key)
                     found.fuzzy[original] = key
                     found.matched_words.add(i)
+                    found.spans.setdefault(key, []).append(i)
         for key in dict.fromkeys(keys):
             (found.covered if self.is_covered(key) else found.passing).append(key)
         return found

@@ -147,7 +147,7 @@ class Freshness:
         """Serve the newest complete generation (one atomic swap of the bot's retriever)."""
         from index.search.embedding import model_id_for
         from index.search.retriever import Retriever
-        from index.store.generations import open_index
+        from index.store.reader import open_index
 
         current = self.bot.asker
         check = getattr(current, "check", None)

@@ -1,0 +1,102 @@
+"""Search primitives over one loaded index: dense and BM25 scores for passages, candidates.
+
+Per query: one embedding, one BM25 scoring pass (numpy) and one FAISS search; cosines for
+vendor passages come from the stored vectors (memory-mapped) instead of a second search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.search.embedding import Embedder
+from index.search.scoring import bm25_ceiling, top_n
+from index.store.dense import search_dense
+from index.store.reader import StoredIndex
+from index.text.terms import stems
+
+
+@dataclass
+class QueryScores:
+    """Per-query work done once: the query vector and every passage's normalised BM25."""
+
+    vector: np.ndarray
+    tokens: list[str]
+    lexical: np.ndarray  # BM25 / ceiling, every passage, 0..1
+
+
+class PassageSearch:
+    def __init__(self, index: StoredIndex, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+        self._bm25 = index.lexical.retriever
+        self._vocab: dict = index.lexical.vocab
+        self._postings = self._bm25.scores
+
+    # ----------------------------------------------------------------------- vocabulary
+
+    def known_word(self, word: str) -> bool:
+        terms = stems(word)
+        return not terms or all(t in self._vocab for t in terms)
+
+    def idf(self, stem: str) -> float:
+        token_id = self._vocab.get(stem)
+        if token_id is None:
+            return 0.0
+        indptr = self._postings["indptr"]
+        df = int(indptr[token_id + 1] - indptr[token_id]) if token_id + 1 < len(indptr) else 0
+        return float(np.log(1 + (self.index.size - df + 0.5) / (df + 0.5)))
+
+    def word_pieces(self, word: str) -> int:
+        """How many pieces the model's tokenizer cuts `word` into (its count includes the two
+        special tokens around every input)."""
+        return self.embedder.count_tokens([word])[0] - 2
+
+    def rows_naming(self, words: list[str]) -> np.ndarray:
+        """Passages that name the phrase `words`: those containing all of its words, or, when
+        none does ("Shenzhen Da-Jiang Innovations Sciences and Technologies"), as many as
+        possible, starting from the rarest word."""
+        postings = []
+        for stem in dict.fromkeys(t for word in words for t in stems(word)):
+            token_id = self._vocab.get(stem)
+            if token_id is not None:
+                start, end = self._postings["indptr"][token_id : token_id + 2]
+                postings.append(np.asarray(self._postings["indices"][start:end], dtype=np.int64))
+        rows: np.ndarray | None = None
+        for posting in sorted(postings, key=len):
+            narrowed = posting if rows is None else np.intersect1d(rows, posting)
+            if len(narrowed):
+                rows = narrowed
+        return np.unique(rows) if rows is not None else np.zeros(0, dtype=np.int64)
+
+    # --------------------------------------------------------------------------- scores
+
+    def embed(self, text: str) -> np.ndarray:
+        return self.embedder.embed([text])[0]
+
+    def score_query(self, text: str) -> QueryScores:
+        vector = self.embed(text)
+        tokens = [t for t in dict.fromkeys(stems(text)) if t in self._vocab]
+        if not tokens or self.index.size == 0:
+            return QueryScores(vector, tokens, np.zeros(self.index.size, dtype=np.float32))
+        raw = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+        return QueryScores(vector, tokens, raw / bm25_ceiling(self._postings, self._vocab, tokens))
+
+    def dense_of(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Cosines of `rows` (any order) to `vector`, read from the stored vectors."""
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.float32)
+        vectors = self.index.vectors
+        if vectors is not None:
+            order = np.argsort(rows)
+            out = np.empty(len(rows), dtype=np.float32)
+            out[order] = np.asarray(vectors[rows[order]] @ vector, dtype=np.float32)
+            return out
+        return (self.index.dense.reconstruct_batch(rows) @ vector).astype(np.float32)
+
+    def candidates(self, scores: QueryScores, n: int) -> np.ndarray:
+        """Corpus-wide candidates: FAISS's top n by cosine plus BM25's top n, deduplicated."""
+        dense_ids, _ = search_dense(self.index.dense, scores.vector, n)
+        lexical_ids = top_n(scores.lexical, n) if scores.tokens else np.zeros(0, np.int64)
+        return np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))

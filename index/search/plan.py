@@ -1,0 +1,255 @@
+"""Query understanding: what a question asks, before any passage is scored.
+
+`Planner.plan(raw)` returns a typed `QueryPlan`: the cleaned text, the vendors it names that the
+corpus knows (`vendors`), the names it uses that the corpus has never seen (`missing`: each
+gets its own "nothing in the corpus about X", even beside a covered vendor), and whether it is
+a bare vendor name ("kaspersky", "latest on Huawei"), which asks for a brief.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, word_set
+from index.vendors.registry import QUESTION_WORDS, VendorIndex, VendorMatch
+
+MAX_QUERY_CHARS = 500  # longer queries are cut (with a note): the model reads ~256 tokens anyway
+USAGE = 'Ask about a vendor, e.g. "is Kaspersky allowed on GSA?", or give a vendor name.'
+# Control characters, and lone surrogates (argv with invalid UTF-8, JSON "\udcff"): the
+# tokenizer rejects the latter with a TypeError.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+STOP_WORDS = word_set(
+    """
+    a an and are as at be but by for if in into is it no not of on or such that the their then
+    there these they this to was will with i me my we our you your he she his her its them
+    """
+)
+# A covered vendor's name with only these words around it asks for its brief:
+# "kaspersky", "latest on Kaspersky", "what's new with Kaspersky?", "tell me about Kaspersky".
+BRIEF_FILLER = word_set(
+    """
+    brief summary overview status update updates latest news new recent what whats s about tell
+    me us show give anything info information on with there any know do we you vendor company
+    profile history timeline report reports
+    """
+)
+
+
+# A rule, directive or case number: digits with '-', '.' or '/' inside, or 5+ digits ("21-03",
+# "204-25", "CVE-2023-0142", "13873"); a bare year is not one.
+_IDENTIFIER = re.compile(r"(?=\S*\d)(?=\S*[-./])[\w./-]+|\d{5,}")
+
+
+def _acronym_or_compound(original: str, known_word: Callable[[str], bool]) -> bool:
+    """Short all-caps words ("EO", "SOC", "LTE") and compounds with a known part ("NS-CMIC")
+    name programmes and things as often as vendors: not read as an unknown vendor."""
+    letters = [c for c in original if c.isalpha()]
+    if letters and len(letters) <= 3 and original.isupper():
+        return True
+    parts = [p for p in re.split(r"[-/]", original) if p]
+    return len(parts) > 1 and any(known_word(p.lower()) for p in parts)
+
+
+def clean_query(raw: str) -> tuple[str, list[str]]:
+    """Collapse control characters and whitespace; cut over-long queries. Returns notes too."""
+    notes: list[str] = []
+    text = " ".join(_CONTROL.sub(" ", raw or "").split())
+    if len(text) > MAX_QUERY_CHARS:
+        cut = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or text[:MAX_QUERY_CHARS]
+        notes.append(
+            f"Your question was {len(text):,} characters; only the first {len(cut)} were used."
+        )
+        text = cut
+    return text, notes
+
+
+@dataclass
+class QueryPlan:
+    text: str
+    notes: list[str] = field(default_factory=list)
+    vendors: list[str] = field(default_factory=list)  # curated entity keys the corpus names
+    names: list[list[str]] = field(default_factory=list)  # proper-name phrases, lower-case words
+    displays: list[str] = field(default_factory=list)  # how the corpus writes those phrases
+    missing: list[str] = field(default_factory=list)  # names the corpus has never seen
+    identifiers: list[str] = field(default_factory=list)  # "21-03", "52.204-25" in the corpus
+    vendorlike: bool = False  # names a vendor (curated, or a distinctive name), not only a place
+    bare: bool = False  # only vendor names and filler: a brief
+    in_passing: bool = False  # set by the retriever: the corpus only mentions the name
+    name_like: bool = False  # the unknown words read as a name (else: off-topic words)
+
+    @property
+    def empty(self) -> bool:
+        return not self.text
+
+    @property
+    def named(self) -> bool:
+        """The question names something the corpus has: a vendor, or a proper name."""
+        return bool(self.vendors or self.names)
+
+
+class Planner:
+    """Reads questions against one loaded index's vendors and vocabulary."""
+
+    def __init__(
+        self,
+        vendors: VendorIndex,
+        known_word: Callable[[str], bool],
+        word_pieces: Callable[[str], int],
+    ) -> None:
+        self.vendors = vendors
+        self.known_word = known_word
+        self.word_pieces = word_pieces
+
+    def plan(self, raw: str) -> QueryPlan:
+        text, notes = clean_query(raw)
+        plan = QueryPlan(text=text, notes=notes)
+        if not text:
+            return plan
+        match = self.vendors.match(text, self.known_word)
+        # Curated vendors (alias file, front matter) by their aliases and legal forms; every
+        # other name by the corpus's own capitalisation (`index.vendors.proper`).
+        curated = [k for k in match.covered + match.passing if self.vendors.is_curated(k)]
+        taken = {i for k in curated for i in match.spans.get(k, [])}
+        for word, key in match.fuzzy.items():
+            if key in curated:
+                notes.append(f"Read {word!r} as {self.vendors.name(key)}.")
+        plan.vendors = [k for k in curated if self._named(k)]
+        names = self._name_words(match, taken, notes)
+        # Unknown words are looked for among the rest; a name grows over the capitalised words
+        # after it, known names included: in "Axis Communications" the unknown "Axis" makes the
+        # whole phrase one unknown name, not a question about "Communications".
+        rest = VendorMatch(tokens=match.tokens, matched_words=taken)
+        content = [c for c in self._content_words(rest) if c[0] not in names]
+        plan.missing, plan.name_like, flagged = self._unknown_words(rest, content)
+        names = {i: w for i, w in names.items() if i not in flagged}
+        plan.names, plan.displays = self._phrases_of(match, names)
+        plan.vendorlike = bool(plan.vendors) or any(map(self._distinctive, plan.names))
+        plan.identifiers = [
+            o for o, lo in match.tokens if _IDENTIFIER.fullmatch(o) and self.known_word(lo)
+        ]
+        content = [c for c in self._content_words(rest) if c[0] not in names]
+        plan.bare = plan.named and all(lo in BRIEF_FILLER for _, _, lo in content)
+        # An alias-file vendor that no passage names is as unknown as a name never seen.
+        for key in curated:
+            if key not in plan.vendors:
+                plan.missing.append(self.vendors.name(key))
+                plan.name_like = True
+        return plan
+
+    def _name_words(self, match: VendorMatch, taken: set[int], notes: list[str]) -> dict[int, str]:
+        """Token index -> proper name (lower-case) for the question's words the corpus writes
+        as names; an unknown word close to one is read as it, with a note."""
+        names = self.vendors.names
+        found: dict[int, str] = {}
+        skip = STOP_WORDS | CORPORATE_FORMS | QUESTION_WORDS | BRIEF_FILLER | NOT_VENDORS
+        for i, (original, lower) in enumerate(match.tokens):
+            if i in taken or lower in skip or not lower:
+                continue
+            if names.is_name(lower) and self._reads_as_name(i, original, lower):
+                found[i] = lower
+            elif not self.known_word(lower) and (near := names.closest(lower)):
+                found[i] = near
+                notes.append(f"Read {original!r} as {names.display(near)}.")
+        # A longer name the corpus writes around one of these ("Orbix Payroll") is one name:
+        # its other words join it even where they are everyday words on their own.
+        for key, span in match.spans.items():
+            if any(i in found for i in span) and not self.vendors.is_curated(key):
+                for i in span:
+                    if i not in taken and match.tokens[i][1] not in skip:
+                        found.setdefault(i, match.tokens[i][1])
+        return found
+
+    def _distinctive(self, words: list[str]) -> bool:
+        """A name that reads as a company's ("Kaspersky", "TikTok", "Hikvision"), not an
+        agency's or a country's ("GSA", "US", "Commerce"): 4+ letters, several word pieces."""
+        return any(len(w) >= 4 and self.word_pieces(w) > 1 for w in words)
+
+    def _named(self, key: str) -> bool:
+        """Some passage names this curated vendor (else it is as unknown as a new name)."""
+        return len(self.vendors.mention_rows(key)) > 0 or self.vendors.is_covered(key)
+
+    def _reads_as_name(self, i: int, original: str, lower: str) -> bool:
+        """A word the corpus writes as a name is one in the question too, unless it is also an
+        everyday word typed as one: "office", "commerce" and "act" are single word pieces of
+        the model's vocabulary, "kaspersky", "zte" and "hikvision" are not. Capitalised after
+        the first word ("... Office of ...") it is a name again."""
+        if self.word_pieces(lower) > 1:
+            return True
+        return i > 0 and original[:1].isupper()
+
+    def _phrases_of(
+        self, match: VendorMatch, names: dict[int, str]
+    ) -> tuple[list[list[str]], list[str]]:
+        """Adjacent name words form one name: "China Telecom Americas"."""
+        phrases: list[list[int]] = []
+        for i in sorted(names):
+            if phrases and phrases[-1][-1] == i - 1:
+                phrases[-1].append(i)
+            else:
+                phrases.append([i])
+        words = [[names[i] for i in p] for p in phrases]
+        displays = [" ".join(self.vendors.names.display(w) for w in p) for p in words]
+        return words, displays
+
+    @staticmethod
+    def _content_words(match: VendorMatch) -> list[tuple[int, str, str]]:
+        """Query words left once vendor names, legal forms and filler are set aside."""
+        skip = STOP_WORDS | CORPORATE_FORMS
+        return [
+            (i, original, lower)
+            for i, (original, lower) in enumerate(match.tokens)
+            if i not in match.matched_words and lower not in skip and lower
+        ]
+
+    def _unknown_words(
+        self, match: VendorMatch, content: list[tuple[int, str, str]]
+    ) -> tuple[list[str], bool, set[int]]:
+        """Query words the corpus has never seen, and whether they look like a name.
+
+        A word the corpus vocabulary lacks is flagged when it is capitalised (not merely as the
+        first word), or when the query is just a few words ("acme", "is acme banned"). Flagged
+        capitalised words, or a bare query of rare words, read as a vendor name; otherwise the
+        question is simply off-topic. Adjacent capitalised words join a name ("Acme Widgets").
+        """
+        words = [(i, o, lo) for i, o, lo in content if lo not in QUESTION_WORDS]
+        short = len(words) <= 3 and not match.matched_words
+        flagged: set[int] = set()
+        name_like = False
+        for i, original, lower in words:
+            if any(c.isdigit() for c in lower) or lower in NOT_VENDORS or self.known_word(lower):
+                continue
+            if _acronym_or_compound(original, self.known_word):
+                continue
+            rare = self.word_pieces(lower) > 1
+            # The query's first word is capitalised by grammar: a name only if also rare.
+            capital = (original[:1].isupper() and (i > 0 or rare)) or (
+                len(original) > 1 and original.isupper()
+            )
+            # A lower-case unknown word in a longer question is left to the evidence threshold:
+            # it is as often an ordinary word the corpus lacks ("shortfall") as a name.
+            if capital or short:
+                flagged.add(i)
+                name_like |= capital or (rare and len(words) <= 2) or len(words) == 1
+        phrases = self._phrases(match, flagged)  # grows `flagged`
+        return phrases, name_like, flagged
+
+    @staticmethod
+    def _phrases(match: VendorMatch, flagged: set[int]) -> list[str]:
+        """Flagged words grown over the capitalised words after them, joined into names."""
+        tokens = match.tokens
+        for i in sorted(flagged):
+            j = i + 1
+            while j < len(tokens) and tokens[j][0][:1].isupper() and j not in match.matched_words:
+                if tokens[j][1] in QUESTION_WORDS or tokens[j][1] in STOP_WORDS:
+                    break
+                flagged.add(j)
+                j += 1
+        phrases: list[list[str]] = []
+        for i in sorted(flagged):
+            if phrases and i - 1 in flagged:
+                phrases[-1].append(tokens[i][0])
+            else:
+                phrases.append([tokens[i][0]])
+        return [re.sub(r"['’]s$", "", " ".join(p)) for p in phrases]
