@@ -244,7 +244,7 @@ def build_parser(extras: bool = True) -> argparse.ArgumentParser:
 # and surfaces as one: nothing is skipped silently.
 EXTRA_COMMAND_MODULES = (
     "bot.runtime.serve",
-    "bot.slack.feedback",
+    "bot.cli.feedback",
     "bot.cli.evaluate",
     "bot.cli.fresh",
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sys
 import textwrap
+from typing import TextIO
 
 from index.search.results import Answer, Result
 
@@ -109,5 +110,29 @@ def print_build_report(report, stream=sys.stdout) -> None:  # type: ignore[no-un
     print(
         f"  {report.articles} articles, {report.passages} passages; {verdict}; "
         f"{report.seconds:.1f} s",
+        file=stream,
+    )
+
+
+def print_feedback(records: list[dict], stream: TextIO | None = None) -> None:
+    """`vendorcheck feedback`: one line per vote, the results the voter saw under it, totals."""
+    stream = stream or sys.stdout
+    if not records:
+        print("No feedback yet.", file=stream)
+        return
+    helpful = sum(1 for r in records if r["verdict"] == "helpful")
+    for r in records:
+        mark = "+" if r["verdict"] == "helpful" else "-"
+        print(
+            f"{r['created']}  {mark} {r['verdict']:<11} {r['user_id']:<12} {r['query']!r}",
+            file=stream,
+        )
+        for shown in r["results"]:
+            print(
+                f"      {shown['rank']}. {shown['title']} ({shown['article_id']}, {shown['score']})",
+                file=stream,
+            )
+    print(
+        f"{len(records)} records: {helpful} helpful, {len(records) - helpful} not helpful",
         file=stream,
     )
