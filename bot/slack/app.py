@@ -14,14 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.slack.answering import AnswerService
+from bot.runtime.jobs import AnswerService
 from bot.slack.feedback import FeedbackStore, shown_results
-from bot.slack.middleware import RateLimiter, TTLSet, query_from_slack
+from bot.slack.middleware import RateLimiter, TTLSet, exactly_once
+from bot.slack.mrkdwn import query_from_slack
 from bot.slack.render import (
     ACTION_DISMISS,
     ACTION_HELPFUL,
@@ -85,14 +86,14 @@ class BotRuntime:
         self.store.close()
         return drained
 
-
-def dedupe_key(body: dict) -> str | None:
-    """What identifies one user action across Slack's retries (HTTP and Socket Mode alike)."""
-    if body.get("event_id"):
-        return f"event:{body['event_id']}"
-    if body.get("trigger_id"):
-        return f"trigger:{body['trigger_id']}"
-    return None
+    def status(self) -> dict[str, Any]:
+        """For /healthz: the index generation answering now, its size, the answers queued."""
+        stored = getattr(self.bot.asker, "index", None)
+        return {
+            "generation": getattr(getattr(stored, "generation", None), "name", None),
+            "articles": len(getattr(stored, "articles", []) or []),
+            "pending_answers": self.service.pending,
+        }
 
 
 class VendorcheckBot:
@@ -328,15 +329,7 @@ def create_app(
     )
     bot = VendorcheckBot(settings, asker, store)
 
-    @app.middleware
-    def exactly_once(body: dict, next: Callable[[], None]) -> BoltResponse | None:
-        """Slack retries what it thinks failed; the same event / trigger is answered once."""
-        key = dedupe_key(body)
-        if key and not bot.seen.add(key):
-            log.info("duplicate delivery of %s ignored", key.split(":", 1)[0])
-            return BoltResponse(status=200, body="")
-        next()
-        return None
+    app.middleware(exactly_once(bot.seen))
 
     @app.command(re.compile(r"^/"))
     def command(ack, body, respond):  # type: ignore[no-untyped-def]
