@@ -1,6 +1,6 @@
-"""Alerts render text fetched from the web (titles, publishers, quotes): all of it goes through
-the one escape in bot/slack/mrkdwn.py, like answers do, so an article cannot ping a channel,
-mention someone or forge a link."""
+"""Alerts and admin replies render text fetched from the web (titles, publishers, quotes, feed
+labels, fetch errors): all of it goes through the one escape in bot/slack/mrkdwn.py, like
+answers do, so an article cannot ping a channel, mention someone or forge a link."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ import json
 import re
 from datetime import date
 
+import pytest
+
 from bot.slack.alerts import alert_message
+from bot.slack.listeners.admin import AdminCommands, outcome_line
 from bot.slack.mrkdwn import fit
 from index.articles import Article
-from index.watch.watchlist import Match
+from index.ingest.refresh import FeedSummary, Outcome, RefreshReport
+from index.watch.watchlist import Match, Watchlist
 
 ADMIN = "U0ADMIN1"
 HOSTILE = "<!channel> & <@U123> <http://evil.example|click here> @here"
@@ -62,6 +66,82 @@ def test_alert_with_a_non_http_url_links_nothing():
     assert "javascript:" not in json.dumps(blocks)
     for piece in all_mrkdwn({"text": text, "blocks": blocks}):
         assert_inert(piece)
+
+
+def test_add_reply_escapes_what_the_fetched_page_said():
+    lines = [
+        outcome_line(Outcome("https://evil.example/a", "added", article=HOSTILE_ARTICLE)),
+        outcome_line(Outcome(f"https://evil.example/<!channel>&{HOSTILE}", "failed", HOSTILE)),
+        outcome_line(
+            Outcome("https://evil.example/b", "exists", f"already in the corpus {HOSTILE}")
+        ),
+    ]
+    for line in lines:
+        assert_inert(line)
+    assert "&lt;!channel&gt;" in lines[0] and "Evil &lt;b&gt;Wire&lt;/b&gt; &amp; Co" in lines[0]
+
+
+class FakeFreshness:
+    """What AdminCommands uses of bot/slack/freshness.py's Freshness, without fetching."""
+
+    def __init__(self, watchlist: Watchlist, report: RefreshReport) -> None:
+        self.watchlist = watchlist
+        self.report = report
+
+    def submit(self, work):  # type: ignore[no-untyped-def]
+        work()  # at once, so the reply is there when the handler returns
+
+    def add(self, urls: list[str]) -> RefreshReport:
+        return self.report
+
+    def sync(self) -> RefreshReport:
+        return self.report
+
+
+@pytest.fixture
+def admin(tmp_path):
+    report = RefreshReport(
+        outcomes=[
+            Outcome("https://evil.example/a", "added", article=HOSTILE_ARTICLE, passages=2),
+            Outcome("https://evil.example/c", "failed", f"HTTP 500 {HOSTILE}"),
+        ],
+        feeds=[FeedSummary(label=f"Feed {HOSTILE}", error=f"not a feed: <rss> {HOSTILE}")],
+    )
+    watchlist = Watchlist(tmp_path)
+    yield AdminCommands(FakeFreshness(watchlist, report), frozenset({ADMIN}))
+    watchlist.close()
+
+
+def command(handler, text: str, user: str = ADMIN) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Run one subcommand handler; every message it acked or responded with."""
+    sent: list[dict] = []
+    body = {"text": text, "user_id": user, "channel_id": "C0WATCH"}
+    assert handler(lambda **m: sent.append(m), body, lambda **m: sent.append(m)) is True
+    return sent
+
+
+def test_admin_add_and_sync_replies_escape_article_and_feed_text(admin):
+    added = command(admin.on_add, "add <https://evil.example/a>")
+    synced = command(admin.on_sync, "sync")
+    assert len(added) == 2 and len(synced) == 2  # the ack, then the result
+    for message in added + synced:
+        for piece in all_mrkdwn(message):
+            assert_inert(piece)
+    assert "Evil &lt;b&gt;Wire&lt;/b&gt; &amp; Co" in added[1]["text"]
+    assert "Feed &lt;!channel&gt; &amp;" in synced[1]["text"]
+
+
+def test_watch_replies_escape_the_vendor_name(admin):
+    name = "Acme &lt;!channel&gt; &amp; Co"  # as Slack sends `Acme <!channel> & Co`
+    replies = command(admin.on_watch, f"watch {name}", user="U0WATCHER")
+    replies += command(admin.on_watching, "watching")
+    replies += command(admin.on_unwatch, f"unwatch {name}", user="U0WATCHER")
+    replies += command(admin.on_watch, "watch <@U123>")
+    assert [r["response_type"] for r in replies[:3]] == ["in_channel", "ephemeral", "in_channel"]
+    for message in replies:
+        for piece in all_mrkdwn(message):
+            assert_inert(piece)
+    assert "*Acme &lt;!channel&gt; &amp; Co*" in replies[1]["text"]
 
 
 def test_fit_never_leaves_half_an_entity_or_link():
