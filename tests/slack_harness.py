@@ -14,7 +14,7 @@ from pathlib import Path
 from conftest import cli_env
 from slack_fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, free_port, start_http_serve
 
-from bot.runtime.serve import build_http_server
+from bot.runtime.http_server import build_http_server
 from bot.slack.app import BotRuntime, create_app
 from bot.slack.feedback import FeedbackStore
 from bot.slack.settings import SlackSettings

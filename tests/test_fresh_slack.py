@@ -15,7 +15,9 @@ from slack_fakes import FakeSlack, send_signed, slack_env, slash_body
 from slack_harness import BotServer, make_settings, start_serve
 
 from bot.runtime.live_index import LiveRetriever
-from bot.slack.listeners.admin import attach, parse_interval, urls_in
+from bot.slack.listeners.admin import attach
+from bot.slack.mrkdwn import urls_in
+from bot.slack.settings import parse_interval
 from index.config import EngineConfig
 from index.engine import build, open_retriever
 from index.errors import VendorcheckError

@@ -6,7 +6,9 @@ import logging
 
 import pytest
 
-from bot.slack.middleware import RateLimiter, SecretRedactor, TTLSet, query_from_slack
+from bot.runtime.logs import SecretRedactor
+from bot.slack.middleware import RateLimiter, TTLSet
+from bot.slack.mrkdwn import query_from_slack
 from bot.slack.settings import SlackConfigError, SlackSettings
 
 

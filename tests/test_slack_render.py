@@ -9,16 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.cli.output import render_answer as render_text
+from bot.slack.mrkdwn import MAX_SECTION_TEXT, escape, safe_url
 from bot.slack.render import (
     MAX_BLOCKS,
     MAX_BUTTON_VALUE,
-    MAX_SECTION_TEXT,
     ButtonState,
-    escape,
     quote_mrkdwn,
     render_answer,
     render_notice,
-    safe_url,
 )
 from index.search.results import Answer, ArticleRef, Result
 

@@ -20,7 +20,7 @@ from slack_fakes import (
 )
 from slack_harness import CORVANE_QUERY, build_test_corpus, make_settings
 
-from bot.runtime.serve import build_socket_handler
+from bot.runtime.socket_mode import build_socket_handler
 from bot.slack.app import create_app
 from bot.slack.feedback import FeedbackStore
 from index.engine import open_retriever

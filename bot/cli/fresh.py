@@ -1,71 +1,36 @@
 """CLI for keeping the corpus fresh: `add URL`, `sync`, and the watchlist commands.
 
-`vendorcheck add` itself lives in bot/cli.py (it takes files and URLs); it calls
-`add_urls_cli` here for the URLs. After an add or sync, new articles that mention a watched
-vendor are announced in the watching Slack channels when SLACK_BOT_TOKEN is set (`--no-alerts`
-turns that off).
+`vendorcheck add` itself lives in bot/cli/main.py (it takes files and URLs); it calls
+`add_urls_cli` here for the URLs. What they print is bot/cli/output.py's. After an add or
+sync, new articles that mention a watched vendor are announced in the watching Slack channels
+when SLACK_BOT_TOKEN is set (`--no-alerts` turns that off).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Callable, Sequence
 
-from bot.cli.output import print_build_report
+from bot.cli.output import describe, print_build_report, print_refresh
 from index.config import EngineConfig
-from index.ingest.refresh import Outcome, RefreshReport, add_urls, sync_feeds
+from index.ingest.refresh import RefreshReport, add_urls, sync_feeds
 from index.text.urls import normalize_url
 from index.watch.watchlist import Watchlist
-
-
-def describe(outcome: Outcome) -> str:
-    """One or two lines about one URL: what happened and, when saved, what was extracted."""
-    if outcome.status in ("failed", "filtered", "exists"):
-        # fetch errors already name the URL they are about (a redirect's target, maybe)
-        about = "" if outcome.message.startswith(("http://", "https://")) else f"{outcome.url}: "
-        return f"{outcome.status:<9} {about}{outcome.message}"
-    line = f"{outcome.status:<9} {outcome.url}"
-    article = outcome.article
-    if article is not None:
-        facts = ", ".join(
-            p
-            for p in (
-                article.publisher,
-                article.published_iso or "no date",
-                f"{outcome.passages} passage{'s' if outcome.passages != 1 else ''}",
-            )
-            if p
-        )
-        line += f"\n          {article.title!r} ({facts}) -> {article.source}"
-    return line
-
-
-def print_refresh(report: RefreshReport, stream: TextIO = sys.stdout) -> None:
-    for feed in report.feeds:
-        if feed.error:
-            print(f"feed      {feed.label}: {feed.error}", file=stream)
-        elif feed.not_modified:
-            print(f"feed      {feed.label}: not modified since the last sync", file=stream)
-        else:
-            n = feed.new_entries
-            print(f"feed      {feed.label}: {n} new entr{'y' if n == 1 else 'ies'}", file=stream)
-    for outcome in report.outcomes:
-        print(describe(outcome), file=stream)
 
 
 def send_alerts(report: RefreshReport, config: EngineConfig, enabled: bool) -> None:
     """Announce new articles to watching channels (CLI runs; the bot does this itself)."""
     if not enabled or not report.new_articles:
         return
-    from bot.slack.alerts import client_from_env, post_alerts
+    from bot.slack.alerts import client_from_settings, post_alerts
+    from bot.slack.settings import SlackSettings
 
     watchlist = Watchlist(config.data_dir)
     try:
         if not watchlist.watching():
             return
-        client = client_from_env()
+        client = client_from_settings(SlackSettings.credentials_from_env())
         if client is None:
             print("alerts    not sent: SLACK_BOT_TOKEN is not set", file=sys.stderr)
             return
@@ -97,7 +62,6 @@ def add_urls_cli(
 
 
 def cmd_sync(args: argparse.Namespace, config: EngineConfig) -> int:
-
     report = sync_feeds(config, only=args.feed or (), progress=sys.stderr.isatty())
     print_refresh(report)
     if report.build is not None and report.build.wrote_new_generation:
@@ -131,28 +95,33 @@ def cmd_feeds(args: argparse.Namespace, config: EngineConfig) -> int:
     return 0
 
 
-def cmd_watch(args: argparse.Namespace, config: EngineConfig) -> int:
+def _each_vendor(
+    args: argparse.Namespace,
+    config: EngineConfig,
+    change: Callable[[Watchlist, str, str], bool],
+    done: str,
+    not_done: str,
+) -> int:
+    """`change(watchlist, channel, vendor)` for each vendor named; one line per vendor."""
     watchlist = Watchlist(config.data_dir)
     try:
         for vendor in args.vendors:
-            new = watchlist.watch(args.channel, vendor, user="cli")
-            print(f"{'watching' if new else 'already watching'} {vendor} in {args.channel}")
+            changed = change(watchlist, args.channel, vendor)
+            print(f"{done if changed else not_done} {vendor} in {args.channel}")
     finally:
         watchlist.close()
     return 0
+
+
+def cmd_watch(args: argparse.Namespace, config: EngineConfig) -> int:
+    def watch(watchlist: Watchlist, channel: str, vendor: str) -> bool:
+        return watchlist.watch(channel, vendor, user="cli")
+
+    return _each_vendor(args, config, watch, "watching", "already watching")
 
 
 def cmd_unwatch(args: argparse.Namespace, config: EngineConfig) -> int:
-    watchlist = Watchlist(config.data_dir)
-    try:
-        for vendor in args.vendors:
-            gone = watchlist.unwatch(args.channel, vendor)
-            print(
-                f"{'stopped watching' if gone else 'was not watching'} {vendor} in {args.channel}"
-            )
-    finally:
-        watchlist.close()
-    return 0
+    return _each_vendor(args, config, Watchlist.unwatch, "stopped watching", "was not watching")
 
 
 def cmd_watching(args: argparse.Namespace, config: EngineConfig) -> int:

@@ -158,9 +158,9 @@ def cmd_start(args: argparse.Namespace, config: EngineConfig) -> int:
 
 
 def _start_bot_if_configured(args: argparse.Namespace, config: EngineConfig) -> int:
-    from bot.runtime import serve
+    from bot.cli.serve import start_if_configured
 
-    return serve.start_if_configured(config)
+    return start_if_configured(config)
 
 
 # Commands defined here: parsing them needs none of the modules that add subcommands (serve,
@@ -243,8 +243,8 @@ def build_parser(extras: bool = True) -> argparse.ArgumentParser:
 # Slack and HTTP libraries, ~0.45 s that `ask` should not pay). An import error here is a bug
 # and surfaces as one: nothing is skipped silently.
 EXTRA_COMMAND_MODULES = (
-    "bot.runtime.serve",
-    "bot.slack.feedback",
+    "bot.cli.serve",
+    "bot.cli.feedback",
     "bot.cli.evaluate",
     "bot.cli.fresh",
     "bot.cli.lists",

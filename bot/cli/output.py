@@ -1,13 +1,19 @@
-"""Render an Answer for a terminal. Corpus text is stripped of control characters first, so an
-article cannot move the cursor, recolour or retitle the user's terminal."""
+"""Everything the CLI prints: answers, build and refresh reports, feedback records.
+
+Corpus text is stripped of control characters first, so an article cannot move the cursor,
+recolour or retitle the user's terminal."""
 
 from __future__ import annotations
 
 import re
 import sys
 import textwrap
+from typing import TYPE_CHECKING, TextIO
 
 from index.search.results import Answer, Result
+
+if TYPE_CHECKING:  # ingestion pulls fetching and feed libraries: not for `vendorcheck ask`
+    from index.ingest.refresh import Outcome, RefreshReport
 
 # C0/C1 controls (newline aside), bidi overrides, and lone surrogates (which `print` cannot
 # even encode: a .jsonl article or YAML front matter can carry a "\udcff" escape).
@@ -111,3 +117,64 @@ def print_build_report(report, stream=sys.stdout) -> None:  # type: ignore[no-un
         f"{report.seconds:.1f} s",
         file=stream,
     )
+
+
+def print_feedback(records: list[dict], stream: TextIO | None = None) -> None:
+    """`vendorcheck feedback`: one line per vote, the results the voter saw under it, totals."""
+    stream = stream or sys.stdout
+    if not records:
+        print("No feedback yet.", file=stream)
+        return
+    helpful = sum(1 for r in records if r["verdict"] == "helpful")
+    for r in records:
+        mark = "+" if r["verdict"] == "helpful" else "-"
+        print(
+            f"{r['created']}  {mark} {r['verdict']:<11} {r['user_id']:<12} {r['query']!r}",
+            file=stream,
+        )
+        for shown in r["results"]:
+            print(
+                f"      {shown['rank']}. {shown['title']} ({shown['article_id']}, {shown['score']})",
+                file=stream,
+            )
+    print(
+        f"{len(records)} records: {helpful} helpful, {len(records) - helpful} not helpful",
+        file=stream,
+    )
+
+
+def describe(outcome: Outcome) -> str:
+    """One or two lines about one URL: what happened and, when saved, what was extracted."""
+    if outcome.status in ("failed", "filtered", "exists"):
+        # fetch errors already name the URL they are about (a redirect's target, maybe)
+        about = "" if outcome.message.startswith(("http://", "https://")) else f"{outcome.url}: "
+        return f"{outcome.status:<9} {about}{outcome.message}"
+    line = f"{outcome.status:<9} {outcome.url}"
+    article = outcome.article
+    if article is not None:
+        facts = ", ".join(
+            p
+            for p in (
+                article.publisher,
+                article.published_iso or "no date",
+                f"{outcome.passages} passage{'s' if outcome.passages != 1 else ''}",
+            )
+            if p
+        )
+        line += f"\n          {article.title!r} ({facts}) -> {article.source}"
+    return line
+
+
+def print_refresh(report: RefreshReport, stream: TextIO | None = None) -> None:
+    """`vendorcheck sync`: one line per feed, then one or two per URL."""
+    stream = stream or sys.stdout
+    for feed in report.feeds:
+        if feed.error:
+            print(f"feed      {feed.label}: {feed.error}", file=stream)
+        elif feed.not_modified:
+            print(f"feed      {feed.label}: not modified since the last sync", file=stream)
+        else:
+            n = feed.new_entries
+            print(f"feed      {feed.label}: {n} new entr{'y' if n == 1 else 'ies'}", file=stream)
+    for outcome in report.outcomes:
+        print(describe(outcome), file=stream)

@@ -4,31 +4,24 @@
 Queries never wait for a load and never fail because of one: until the new generation has
 loaded completely they use the old one; a generation that fails to load is logged and skipped
 (the old one keeps answering). The embedder (the expensive part) is loaded once and kept.
+This is the bot's one index hot-swap: the admin `add` / `sync` call `check()` right after
+publishing a generation instead of waiting for the next poll.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
 from index.errors import VendorcheckError
-from index.search.embedding import model_id_for
+from index.search.embedding import Embedder, model_id_for
 from index.search.results import Answer
 from index.search.retriever import Retriever
 from index.store.generations import current_generation
 from index.store.reader import StoredIndex, open_index
 
 log = logging.getLogger("vendorcheck.index")
-
-
-def reload_interval() -> float:
-    raw = (os.environ.get("VENDORCHECK_RELOAD_INTERVAL") or "30").strip()
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return 30.0
 
 
 class LiveRetriever:
@@ -47,6 +40,11 @@ class LiveRetriever:
     @property
     def index(self) -> StoredIndex:
         return self._retriever.index
+
+    @property
+    def embedder(self) -> Embedder:
+        """The serving model (builds for add / sync reuse it rather than load a second one)."""
+        return self._retriever.embedder
 
     def ask(self, raw_query: str, k: int = 5) -> Answer:
         return self._retriever.ask(raw_query, k=k)  # one reference read: old or new, never half

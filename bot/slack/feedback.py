@@ -7,23 +7,21 @@
   and the user id.
 
 WAL journal with synchronous=FULL: a committed row survives `kill -9` (and power loss).
-`vendorcheck feedback` prints the records.
+`vendorcheck feedback` (bot/cli/feedback.py) prints the records.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import secrets
 import sqlite3
-import sys
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from index.errors import VendorcheckError
-from index.search.results import Answer, ArticleRef, Result
+from index.search.results import Answer
 from index.store.sqlite import open_sqlite
 
 DB_NAME = "feedback.sqlite3"
@@ -48,45 +46,6 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE INDEX IF NOT EXISTS feedback_created ON feedback(created);
 """
-
-
-def answer_from_json(data: dict) -> Answer:
-    """Rebuild an Answer from `Answer.to_json()` output (the stable public format)."""
-
-    def ref(d: dict | None) -> ArticleRef | None:
-        if not d:
-            return None
-        return ArticleRef(
-            str(d.get("id", "")),
-            str(d.get("title", "")),
-            str(d.get("url", "")),
-            str(d.get("publisher", "")),
-            str(d.get("published", "")),
-        )
-
-    results = [
-        Result(
-            rank=int(r["rank"]),
-            score=float(r["score"]),
-            quote=str(r["quote"]),
-            article=ref(r["article"]),  # type: ignore[arg-type]
-            start=int(r["start"]),
-            end=int(r["end"]),
-            highlights=[(int(a), int(b)) for a, b in r.get("highlights", [])],
-            also_in=[x for x in (ref(o) for o in r.get("also_in", [])) if x],
-            vendors=list(r.get("vendors", [])),
-            superseded_by=ref(r.get("superseded_by")),
-        )
-        for r in data.get("results", [])
-    ]
-    return Answer(
-        query=str(data.get("query", "")),
-        results=results,
-        message=str(data.get("message", "")),
-        kind=str(data.get("kind", "answer")),
-        vendors=list(data.get("vendors", [])),
-        notices=list(data.get("notices", [])),
-    )
 
 
 def shown_results(answer: Answer, count: int) -> list[dict]:
@@ -150,7 +109,7 @@ class FeedbackStore:
         if row is None:
             return None
         try:
-            return answer_from_json(json.loads(row[0]))
+            return Answer.from_json(json.loads(row[0]))
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -205,43 +164,3 @@ class FeedbackStore:
             }
             for r in rows
         ][::-1]
-
-
-def cmd_feedback(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
-    path = Path(config.data_dir) / DB_NAME
-    if not path.exists():
-        print(f"No feedback yet ({path} does not exist).")
-        return 0
-    store = FeedbackStore(config.data_dir)
-    verdict = {"helpful": "helpful", "not-helpful": "not_helpful"}.get(args.only or "")
-    records = store.feedback(limit=args.limit, verdict=verdict)
-    store.close()
-    if args.json:
-        for record in records:
-            print(json.dumps(record, ensure_ascii=False))
-        return 0
-    if not records:
-        print("No feedback yet.")
-        return 0
-    helpful = sum(1 for r in records if r["verdict"] == "helpful")
-    for r in records:
-        mark = "+" if r["verdict"] == "helpful" else "-"
-        print(f"{r['created']}  {mark} {r['verdict']:<11} {r['user_id']:<12} {r['query']!r}")
-        for shown in r["results"]:
-            print(
-                f"      {shown['rank']}. {shown['title']} ({shown['article_id']}, {shown['score']})"
-            )
-    print(f"{len(records)} records: {helpful} helpful, {len(records) - helpful} not helpful")
-    return 0
-
-
-def register_cli(sub, common, corpus) -> None:  # type: ignore[no-untyped-def]
-    p = sub.add_parser("feedback", help="show feedback recorded from the Slack buttons")
-    p.add_argument("--json", action="store_true", help="one JSON object per record")
-    p.add_argument("--limit", type=int, help="only the N most recent records")
-    p.add_argument("--only", choices=["helpful", "not-helpful"], help="filter by verdict")
-    p.set_defaults(handler=cmd_feedback)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use: vendorcheck feedback")

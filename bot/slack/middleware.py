@@ -1,13 +1,24 @@
-"""Small thread-safe guards the bot relies on: a TTL set for exactly-once delivery, a per-user
-rate limiter, a log filter that redacts secrets, and Slack-text-to-query normalisation."""
+"""What every Slack request passes before a listener acts on it: exactly-once delivery (Slack
+retries what it thinks failed, over HTTP and Socket Mode alike) and the per-user rate limit.
+Both are small, thread-safe and bounded in memory. (Log redaction guards the process, not a
+request: bot/runtime/logs.py.)"""
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
+
+from slack_bolt import BoltResponse
+
+log = logging.getLogger("vendorcheck.bot")
+
+RATE_TEXT = (
+    "You've asked {limit} questions in the last {window:g} seconds. "
+    "Please wait {wait:.0f} s before asking again."
+)
 
 
 class TTLSet:
@@ -67,68 +78,32 @@ class RateLimiter:
                     del self._events[idle]
             return 0.0
 
-
-_TOKEN_LIKE = re.compile(r"\b(xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)")
-# Slack's legacy verification token travels in every payload ("token": ...), and a
-# response_url lets anyone post to the channel for 30 minutes: neither belongs in a log.
-_TOKEN_FIELD = re.compile(r"""(['"]?\btoken['"]?\s*[:=]\s*['"]?)([A-Za-z0-9_\-]{6,})""")
-_HOOK_URL = re.compile(r"(https://hooks\.slack\.com/)[^\s'\"&,}]+")
-
-
-class SecretRedactor(logging.Filter):
-    """Replaces configured secrets, and anything shaped like a Slack token, in every log record."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if len(s) >= 6]
-
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        text = _TOKEN_LIKE.sub("[redacted]", text)
-        text = _TOKEN_FIELD.sub(r"\1[redacted]", text)
-        return _HOOK_URL.sub(r"\1[redacted]", text)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:
-            message = str(record.msg)
-        redacted = self.redact(message)
-        if redacted != message or record.args:
-            record.msg, record.args = redacted, None
-        if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        return True
+    def refusal(self, user: str) -> str | None:
+        """None if `user` may ask now (and counts the question); else the text telling them."""
+        wait = self.check(user or "?")
+        if not wait:
+            return None
+        return RATE_TEXT.format(limit=self.limit, window=self.window, wait=wait)
 
 
-def install_redactor(secrets: list[str]) -> SecretRedactor:
-    """Attach the redactor to every handler of the root logger (and to future records of
-    libraries that log through it)."""
-    redactor = SecretRedactor(secrets)
-    root = logging.getLogger()
-    for handler in root.handlers:
-        handler.addFilter(redactor)
-    root.addFilter(redactor)
-    for name in ("slack_bolt", "slack_sdk", "uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).addFilter(redactor)
-    return redactor
+def dedupe_key(body: dict) -> str | None:
+    """What identifies one user action across Slack's retries (HTTP and Socket Mode alike)."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if body.get("trigger_id"):
+        return f"trigger:{body['trigger_id']}"
+    return None
 
 
-_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
-_SPECIAL = re.compile(r"<!([^<>|]*)(?:\|([^<>]*))?>")
-_CHANNEL = re.compile(r"<#[CG][A-Z0-9]+(?:\|([^<>]*))?>")
-_LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
+def exactly_once(seen: TTLSet) -> Callable[..., BoltResponse | None]:
+    """Bolt middleware: the same event / trigger is answered once however often it arrives."""
 
+    def middleware(body: dict, next: Callable[[], None]) -> BoltResponse | None:
+        key = dedupe_key(body)
+        if key and not seen.add(key):
+            log.info("duplicate delivery of %s ignored", key.split(":", 1)[0])
+            return BoltResponse(status=200, body="")
+        next()
+        return None
 
-def query_from_slack(text: str, bot_user_id: str | None = None) -> str:
-    """Plain question text from Slack's message format: user mentions removed, channels and
-    links reduced to their labels, `&amp;`/`&lt;`/`&gt;` unescaped."""
-    text = text or ""
-    text = _USER_MENTION.sub("", text)  # the bot's own mention, and people: not search terms
-    text = _SPECIAL.sub(lambda m: m.group(2) or "", text)
-    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}" if m.group(1) else "", text)
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return " ".join(text.split())
+    return middleware

@@ -1,11 +1,14 @@
 """Slack bot settings, read from the environment (and `.env`); every variable is in `.env.example`.
 
+The bot's one place that reads the environment: `vendorcheck serve` reads it once at start-up
+and hands the object down (to the app, the servers, the live index, the admin commands).
 Secrets are kept out of `repr()` so that a settings object can never leak into a log line.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from index.config import env_number
@@ -13,6 +16,8 @@ from index.errors import VendorcheckError
 
 README_SECTION = 'README "Install in Slack"'
 DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_HOST = "0.0.0.0"
+DEFAULT_PORT = 3000
 
 
 class SlackConfigError(VendorcheckError):
@@ -27,6 +32,62 @@ def _api_url(raw: str) -> str:
     """The Web API base with its trailing slash (WebClient joins method names onto it)."""
     url = raw.strip()
     return url if url.endswith("/") else url + "/"
+
+
+def _env(name: str, default: str = "") -> str:
+    return (os.environ.get(name) or default).strip()
+
+
+def _credentials() -> dict[str, str]:
+    return {
+        "bot_token": _env("SLACK_BOT_TOKEN"),
+        "signing_secret": _env("SLACK_SIGNING_SECRET"),
+        "app_token": _env("SLACK_APP_TOKEN"),
+        "api_url": _api_url(os.environ.get("SLACK_API_URL") or DEFAULT_API_URL),
+    }
+
+
+def parse_admins(raw: str | None) -> frozenset[str]:
+    """VENDORCHECK_ADMINS: Slack user ids separated by commas or spaces."""
+    return frozenset(part for part in re.split(r"[\s,]+", raw or "") if part)
+
+
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.I)
+
+
+def parse_interval(raw: str | None) -> float:
+    """VENDORCHECK_SYNC_INTERVAL: seconds, or with an s/m/h/d suffix. Empty or 0: off."""
+    if not raw or not raw.strip():
+        return 0.0
+    match = _INTERVAL.match(raw)
+    if not match:
+        raise VendorcheckError(
+            f"VENDORCHECK_SYNC_INTERVAL={raw!r} is not a duration (e.g. 900, 15m, 1h)"
+        )
+    seconds = (
+        float(match.group(1))
+        * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2).lower()]
+    )
+    if 0 < seconds < 1:
+        raise VendorcheckError("VENDORCHECK_SYNC_INTERVAL must be at least 1 second")
+    return seconds
+
+
+def _reload_interval(raw: str) -> float:
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return 30.0
+
+
+def parse_port(value: str | None) -> int:
+    try:
+        port = int(value or DEFAULT_PORT)
+    except ValueError:
+        raise SlackConfigError(f"port {value!r} is not a number") from None
+    if not 0 < port < 65536:
+        raise SlackConfigError(f"port {port} is out of range (1-65535)")
+    return port
 
 
 @dataclass(frozen=True)
@@ -47,14 +108,18 @@ class SlackSettings:
     sources_per_message: int = 3
     max_sources: int = 9  # fetched per question; "More sources" pages through them
     log_level: str = "INFO"
+    reload_interval: float = 30.0  # seconds between checks for a newly published index
+    admins: frozenset[str] = frozenset()  # who may `/vendorcheck add` and `sync`
+    # Kept as written and checked where used, so that an odd value fails the feature that
+    # needs it (the schedule, the HTTP listener), not every command that reads settings.
+    sync_interval: str = ""  # VENDORCHECK_SYNC_INTERVAL; see `sync_seconds`
+    http_host: str = ""  # VENDORCHECK_HOST
+    http_port: str = ""  # VENDORCHECK_PORT; see `listen_address`
 
     @classmethod
     def from_env(cls) -> SlackSettings:
         return cls(
-            bot_token=(os.environ.get("SLACK_BOT_TOKEN") or "").strip(),
-            signing_secret=(os.environ.get("SLACK_SIGNING_SECRET") or "").strip(),
-            app_token=(os.environ.get("SLACK_APP_TOKEN") or "").strip(),
-            api_url=_api_url(os.environ.get("SLACK_API_URL") or DEFAULT_API_URL),
+            **_credentials(),
             answer_timeout=_number("VENDORCHECK_ANSWER_TIMEOUT", 20.0, 0.001),
             answer_workers=int(_number("VENDORCHECK_ANSWER_WORKERS", 2, 1)),
             max_pending=int(_number("VENDORCHECK_MAX_PENDING", 1000, 1)),
@@ -66,7 +131,27 @@ class SlackSettings:
             sources_per_message=int(_number("VENDORCHECK_SLACK_SOURCES", 3, 1)),
             max_sources=int(_number("VENDORCHECK_SLACK_MAX_SOURCES", 9, 1)),
             log_level=(os.environ.get("VENDORCHECK_LOG_LEVEL") or "INFO").upper(),
+            reload_interval=_reload_interval(_env("VENDORCHECK_RELOAD_INTERVAL", "30")),
+            admins=parse_admins(os.environ.get("VENDORCHECK_ADMINS")),
+            sync_interval=os.environ.get("VENDORCHECK_SYNC_INTERVAL") or "",
+            http_host=os.environ.get("VENDORCHECK_HOST") or "",
+            http_port=os.environ.get("VENDORCHECK_PORT") or "",
         )
+
+    @classmethod
+    def credentials_from_env(cls) -> SlackSettings:
+        """Only the tokens and the API URL, for CLI runs that post alerts (`vendorcheck add`,
+        `sync`): a malformed serving setting must not stop them."""
+        return cls(**_credentials())
+
+    @property
+    def sync_seconds(self) -> float:
+        """The feed schedule in seconds (0: off). Raises VendorcheckError on a bad value."""
+        return parse_interval(self.sync_interval)
+
+    def listen_address(self, host: str | None = None, port: str | None = None) -> tuple[str, int]:
+        """HTTP mode's (host, port): the flags if given, else VENDORCHECK_HOST / _PORT."""
+        return host or self.http_host or DEFAULT_HOST, parse_port(port or self.http_port)
 
     @property
     def secrets(self) -> list[str]:

@@ -1,6 +1,7 @@
 """The answer object: one per query, rendered as text by the CLI and as blocks by the bot.
 
 `to_json()` is a stable interface other tools script against; keep its field names.
+`from_json()` reads it back (the bot stores delivered answers that way).
 """
 
 from __future__ import annotations
@@ -31,6 +32,18 @@ class ArticleRef:
             "published": self.published,
         }
 
+    @classmethod
+    def from_json(cls, data: dict | None) -> ArticleRef | None:
+        if not data:
+            return None
+        return cls(
+            str(data.get("id", "")),
+            str(data.get("title", "")),
+            str(data.get("url", "")),
+            str(data.get("publisher", "")),
+            str(data.get("published", "")),
+        )
+
 
 @dataclass
 class Result:
@@ -59,6 +72,21 @@ class Result:
             "superseded_by": self.superseded_by.to_json() if self.superseded_by else None,
         }
 
+    @classmethod
+    def from_json(cls, data: dict) -> Result:
+        return cls(
+            rank=int(data["rank"]),
+            score=float(data["score"]),
+            quote=str(data["quote"]),
+            article=ArticleRef.from_json(data["article"]),  # type: ignore[arg-type]
+            start=int(data["start"]),
+            end=int(data["end"]),
+            highlights=[(int(a), int(b)) for a, b in data.get("highlights", [])],
+            also_in=[x for x in map(ArticleRef.from_json, data.get("also_in", [])) if x],
+            vendors=list(data.get("vendors", [])),
+            superseded_by=ArticleRef.from_json(data.get("superseded_by")),
+        )
+
 
 @dataclass
 class Answer:
@@ -78,3 +106,16 @@ class Answer:
             "vendors": self.vendors,
             "notices": self.notices,
         }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Answer:
+        """The Answer `to_json()` described. Raises ValueError/KeyError/TypeError on a record
+        that is not one."""
+        return cls(
+            query=str(data.get("query", "")),
+            results=[Result.from_json(r) for r in data.get("results", [])],
+            message=str(data.get("message", "")),
+            kind=str(data.get("kind", "answer")),
+            vendors=list(data.get("vendors", [])),
+            notices=list(data.get("notices", [])),
+        )

@@ -1,0 +1,114 @@
+"""Keeping the served corpus fresh while the bot runs: add article URLs, sync the feeds (now,
+or every VENDORCHECK_SYNC_INTERVAL), then serve the new index generation and alert the
+channels watching a vendor a new article mentions.
+
+Adds and syncs run one at a time on their own worker thread, never on the answer workers, so
+questions keep being answered while articles are fetched and indexed. A new generation is
+swapped in by the bot's LiveRetriever (bot/runtime/live_index.py), the one place that does it:
+answers in flight finish on the old one. The Slack side (who may ask, the replies) is
+listeners/admin.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from bot.runtime.live_index import LiveRetriever
+from bot.slack.alerts import post_alerts
+from index.config import EngineConfig
+from index.errors import VendorcheckError
+from index.ingest.fetch import FetchLimits
+from index.ingest.refresh import RefreshReport, add_urls, sync_feeds
+from index.watch.watchlist import Watchlist
+
+log = logging.getLogger("vendorcheck.fresh")
+
+
+class Freshness:
+    """Freshness for one running bot: its live index, its Slack client (alerts), a worker."""
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        live: LiveRetriever,
+        client: Any,  # slack_sdk.WebClient for alerts
+        limits: FetchLimits | None = None,
+    ) -> None:
+        self.config, self.live, self.client, self.limits = config, live, client, limits
+        self.watchlist = Watchlist(config.data_dir)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vendorcheck-fresh")
+        self._stop = threading.Event()
+        self._scheduler: threading.Thread | None = None
+        self._pending_sync = threading.Lock()
+
+    def submit(self, work: Callable[[], None]) -> None:
+        """Run `work` on the freshness worker (after any add or sync already queued)."""
+        self._worker.submit(work)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._worker.shutdown(wait=True, cancel_futures=True)
+        if self._scheduler is not None:
+            self._scheduler.join(timeout=5)
+        self.watchlist.close()
+
+    # -- refresh, serve, alert ------------------------------------------------------------------
+
+    def after(self, report: RefreshReport) -> None:
+        if report.build is not None and report.build.wrote_new_generation:
+            self.live.check()  # serve the newest complete generation now, not at the next poll
+        if report.new_articles:
+            alerts = post_alerts(self.client, self.watchlist, report.new_articles)
+            for match in alerts.sent:
+                log.info("alert: %s in %s", match.vendor, match.channel)
+
+    def add(self, urls: list[str]) -> RefreshReport:
+        # the serving model embeds, so add/sync builds don't load a second copy of it
+        report = add_urls(self.config, urls, self.limits, embedder=self.live.embedder)
+        self.after(report)
+        return report
+
+    def sync(self) -> RefreshReport:
+        report = sync_feeds(
+            self.config, self.limits, embedder=self.live.embedder, cancel=self._stop
+        )
+        self.after(report)
+        added = len(report.new_articles)
+        log.info("feed sync: %d feed(s), %d new article(s)", len(report.feeds), added)
+        return report
+
+    # -- schedule -------------------------------------------------------------------------------
+
+    def start_schedule(self, interval: float, first_delay: float | None = None) -> None:
+        """Sync every `interval` seconds on the worker (skipped while one is still running)."""
+        if interval <= 0:
+            return
+
+        def loop() -> None:
+            delay = min(interval, 10.0) if first_delay is None else first_delay
+            while not self._stop.wait(delay):
+                delay = interval
+                if self._pending_sync.acquire(blocking=False):
+                    try:
+                        self._worker.submit(self._scheduled_sync)
+                    except RuntimeError:  # shutting down
+                        self._pending_sync.release()
+                        return
+
+        self._scheduler = threading.Thread(target=loop, name="vendorcheck-sync", daemon=True)
+        self._scheduler.start()
+        log.info("feeds will be synced every %g s", interval)
+
+    def _scheduled_sync(self) -> None:
+        try:
+            self.sync()
+        except VendorcheckError as exc:
+            log.warning("feed sync: %s", exc)
+        except Exception:
+            log.exception("feed sync failed")
+        finally:
+            self._pending_sync.release()
