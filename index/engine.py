@@ -42,5 +42,7 @@ def open_retriever(config: EngineConfig, embedder: Embedder | None = None) -> Re
     # Memory-mapped (BM25 arrays, flat FAISS vectors; see index.dense.load_dense): paged in
     # as queries touch them, so start-up does not read them whole (BM25 at 100k passages:
     # 0.33 s -> 0.04 s, benchmarks/), and processes serving one index share the pages.
+    from index.lists.answers import ListStatusProvider
+
     stored = open_index(config.index_dir, model_id_for(config.model), mmap=True)
-    return Retriever(stored, embedder or make_embedder(config))
+    return Retriever(stored, embedder or make_embedder(config), lists=ListStatusProvider(config))

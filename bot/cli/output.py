@@ -46,10 +46,32 @@ def source_line(result: Result) -> str:
     return " · ".join(safe(p) for p in parts) + f" — {safe(a.title)}"
 
 
+def status_lines(answer: Answer) -> list[str]:
+    """The official-list status above the quotes: each list, since when, rule, link."""
+    lines = []
+    for status in answer.status:
+        vendor = safe(str(status.get("vendor", "")))
+        if not status.get("lists"):
+            lines.append(f"Lists: {vendor}: not on any list we track (as of {status.get('as_of')})")
+            continue
+        lines.append(f"Lists: {vendor} is on official US lists (as of {status.get('as_of')}):")
+        for hit in status["lists"]:
+            since = safe(str(hit.get("since") or "undated"))
+            matched = ""
+            if hit.get("how") == "fuzzy":
+                matched = f" [matched {safe(str(hit.get('matched_name')))!r}, {hit.get('confidence', 0):.0%}]"
+            lines.append(f"  {since}  {safe(str(hit.get('list_name')))}{matched}")
+            detail = " · ".join(safe(str(hit[k])) for k in ("citation", "link") if hit.get(k))
+            if detail:
+                lines.append(f"              {detail}")
+    return lines
+
+
 def render_answer(answer: Answer, use_ansi: bool = False, width: int = 100) -> str:
     lines: list[str] = []
     if answer.query:
         lines.append(f"Q: {safe(answer.query)}")
+    lines += status_lines(answer)
     for notice in answer.notices:
         lines.append(f"Note: {safe(notice)}")
     if not answer.results:

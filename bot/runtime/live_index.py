@@ -64,7 +64,8 @@ class LiveRetriever:
             self._failed = live.name
             log.warning("new index %s not loaded, still serving the old one: %s", live.name, exc)
             return False
-        self._retriever = Retriever(stored, self._retriever.embedder)
+        old = self._retriever
+        self._retriever = Retriever(stored, old.embedder, old.params, old.lists)
         log.info("now serving index %s (%d articles)", stored.generation.name, len(stored.articles))
         return True
 

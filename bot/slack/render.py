@@ -22,6 +22,7 @@ from bot.slack.mrkdwn import (
     message,
     section,
 )
+from bot.slack.status import status_blocks
 from index.search.results import Answer, Result
 
 # Slack limits (https://api.slack.com/reference/block-kit/blocks); text limits: mrkdwn.py.
@@ -240,6 +241,7 @@ def render_answer(
     notes = [f":warning: {escape(clean(n))}" for n in answer.notices[:3] if clean(n)]
     if notes:
         blocks.append(context(*notes))
+    blocks += status_blocks(answer)
     if not answer.results:
         return _render_nothing(answer, answer_id, blocks)
 

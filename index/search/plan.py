@@ -122,10 +122,10 @@ class Planner:
         # whole phrase one unknown name, not a question about "Communications".
         rest = VendorMatch(tokens=match.tokens, matched_words=taken)
         content = [c for c in self._content_words(rest) if c[0] not in names]
-        plan.missing, plan.name_like, flagged = self._unknown_words(rest, content)
+        plan.missing, plan.name_like, flagged = self._unknown_words(rest, content, bool(names))
         names = {i: w for i, w in names.items() if i not in flagged}
         plan.names, plan.displays = self._phrases_of(match, names)
-        plan.vendorlike = bool(plan.vendors) or any(map(self._distinctive, plan.names))
+        plan.vendorlike = bool(plan.vendors) or any(map(self.distinctive, plan.names))
         plan.identifiers = [
             o for o, lo in match.tokens if _IDENTIFIER.fullmatch(o) and self.known_word(lo)
         ]
@@ -161,7 +161,7 @@ class Planner:
                         found.setdefault(i, match.tokens[i][1])
         return found
 
-    def _distinctive(self, words: list[str]) -> bool:
+    def distinctive(self, words: list[str]) -> bool:
         """A name that reads as a company's ("Kaspersky", "TikTok", "Hikvision"), not an
         agency's or a country's ("GSA", "US", "Commerce"): 4+ letters, several word pieces."""
         return any(len(w) >= 4 and self.word_pieces(w) > 1 for w in words)
@@ -204,7 +204,7 @@ class Planner:
         ]
 
     def _unknown_words(
-        self, match: VendorMatch, content: list[tuple[int, str, str]]
+        self, match: VendorMatch, content: list[tuple[int, str, str]], names_known: bool = False
     ) -> tuple[list[str], bool, set[int]]:
         """Query words the corpus has never seen, and whether they look like a name.
 
@@ -214,7 +214,7 @@ class Planner:
         question is simply off-topic. Adjacent capitalised words join a name ("Acme Widgets").
         """
         words = [(i, o, lo) for i, o, lo in content if lo not in QUESTION_WORDS]
-        short = len(words) <= 3 and not match.matched_words
+        short = len(words) <= 3 and not match.matched_words and not names_known
         flagged: set[int] = set()
         name_like = False
         for i, original, lower in words:

@@ -96,11 +96,16 @@ class Answer:
     kind: str = "answer"  # "answer", "brief" (bare vendor name), "none" (abstained), "usage"
     vendors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # Official-list status of the names asked about (index.lists.VendorStatus.to_json()):
+    # {"vendor", "listed", "as_of", "message", "lists": [{"list_name", "since", "citation",
+    # "link", ...}]}. Shown above the quotes; empty when no name was asked about.
+    status: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
             "query": self.query,
             "kind": self.kind,
+            "status": self.status,
             "results": [r.to_json() for r in self.results],
             "message": self.message,
             "vendors": self.vendors,
@@ -118,4 +123,5 @@ class Answer:
             kind=str(data.get("kind", "answer")),
             vendors=list(data.get("vendors", [])),
             notices=list(data.get("notices", [])),
+            status=[dict(s) for s in data.get("status", [])],
         )

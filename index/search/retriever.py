@@ -18,6 +18,8 @@ Per query: one embedding, one BM25 pass, one FAISS search; the rest is precomput
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from index.search.assemble import ResultBuilder
@@ -28,6 +30,9 @@ from index.search.passages import PassageSearch
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
 from index.search.scoring import fuse
+
+if TYPE_CHECKING:
+    from index.lists.answers import ListStatusProvider as ListStatus
 from index.store.reader import StoredIndex
 
 __all__ = ["MAX_QUERY_CHARS", "Retriever", "clean_query"]
@@ -37,9 +42,14 @@ class Retriever:
     """Holds a loaded index and an embedder; answers queries. Create once, query many times."""
 
     def __init__(
-        self, index: StoredIndex, embedder: Embedder, params: RankingParams | None = None
+        self,
+        index: StoredIndex,
+        embedder: Embedder,
+        params: RankingParams | None = None,
+        lists: ListStatus | None = None,
     ) -> None:
         self.index = index
+        self.lists = lists
         self.embedder = embedder
         self.params = params or load_params()
         self.vendors = index.vendors
@@ -54,7 +64,19 @@ class Retriever:
         plan = self.planner.plan(raw_query)
         if plan.empty:
             return Answer(query="", kind="usage", message=USAGE)
-        k = max(1, min(int(k), 50))
+        answer = self.answer_plan(plan, max(1, min(int(k), 50)))
+        if self.lists is not None:
+            unknown = plan.missing if plan.name_like else []
+            distinctive = [
+                d
+                for d, w in zip(plan.displays, plan.names, strict=True)
+                if self.planner.distinctive(w)
+            ]
+            asked = [self.vendors.name(v) for v in plan.vendors] + distinctive + unknown
+            answer.status = self.lists.for_names(plan.displays, asked)
+        return answer
+
+    def answer_plan(self, plan: QueryPlan, k: int) -> Answer:
         # An unknown vendor beside a known one ("is Sophos banned like Kaspersky?"): answer
         # about the known one and say so of the other. Beside only an agency or a place
         # ("is Acme allowed on the GSA schedule?"): nothing in the corpus about Acme.
