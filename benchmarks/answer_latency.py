@@ -87,8 +87,8 @@ def main() -> int:
                 )
                 row.setdefault("plan", []).append(clock(r.planner.plan, q))
                 row.setdefault("score (embed + BM25)", []).append(clock(r.search.score_query, q))
-                named = r.named_rows(plan)
-                row.setdefault("rank", []).append(clock(r.rank, plan, named))
+                parts = r.named_parts(plan)
+                row.setdefault("rank", []).append(clock(r.rank, plan, parts))
                 names = [*plan.displays, *plan.missing]
                 row.setdefault("list status", []).append(clock(lists.for_names, names, names))
                 row.setdefault("full Retriever.ask", []).append(clock(r.ask, q))

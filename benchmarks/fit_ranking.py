@@ -113,7 +113,7 @@ def fit(stored, embedder, dev: list[Question]) -> RankingParams:  # type: ignore
             continue  # a brief, a named vendor or a cited rule: the threshold does not apply
         if plan.missing and plan.name_like:
             continue  # abstained on by name
-        rows, _, evidence = tuned.rank(plan, tuned.named_rows(plan))
+        rows, _, evidence = tuned.rank(plan, tuned.named_parts(plan))
         if len(rows):
             points.append((evidence, not q.expect_none))
     return base.with_values(min_evidence=round(calibrate(points), 4))

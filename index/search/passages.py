@@ -75,9 +75,10 @@ class PassageSearch:
     def embed(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]
 
-    def score_query(self, text: str) -> QueryScores:
+    def score_query(self, text: str, keywords: str | None = None) -> QueryScores:
+        """The question's vector (all of it) and BM25 over its `keywords` (default: all)."""
         vector = self.embed(text)
-        tokens = [t for t in dict.fromkeys(stems(text)) if t in self._vocab]
+        tokens = [t for t in dict.fromkeys(stems(keywords or text)) if t in self._vocab]
         if not tokens or self.index.size == 0:
             return QueryScores(vector, tokens, np.zeros(self.index.size, dtype=np.float32))
         raw = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)

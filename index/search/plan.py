@@ -26,6 +26,14 @@ STOP_WORDS = word_set(
     there these they this to was will with i me my we our you your he she his her its them
     """
 )
+# How a question is asked, not what it asks: left out of the BM25 query ("did Kaspersky work
+# with the FSB?" must not match a passage for its "did not want to be identified").
+ASKING_WORDS = word_set(
+    """
+    is are was were be been can could should would will do does did has have had may might
+    must shall what which who whom whose when where why how whether
+    """
+)
 # A covered vendor's name with only these words around it asks for its brief:
 # "kaspersky", "latest on Kaspersky", "what's new with Kaspersky?", "tell me about Kaspersky".
 BRIEF_FILLER = word_set(
@@ -69,6 +77,7 @@ def clean_query(raw: str) -> tuple[str, list[str]]:
 class QueryPlan:
     text: str
     notes: list[str] = field(default_factory=list)
+    keywords: str = ""  # the question without its asking words: what BM25 is given
     vendors: list[str] = field(default_factory=list)  # curated entity keys the corpus names
     names: list[list[str]] = field(default_factory=list)  # proper-name phrases, lower-case words
     displays: list[str] = field(default_factory=list)  # how the corpus writes those phrases
@@ -107,6 +116,8 @@ class Planner:
         plan = QueryPlan(text=text, notes=notes)
         if not text:
             return plan
+        kept = [w for w in text.split() if w.lower().strip("?!.,;:'\"") not in ASKING_WORDS]
+        plan.keywords = " ".join(kept) or text
         match = self.vendors.match(text, self.known_word)
         # Curated vendors (alias file, front matter) by their aliases and legal forms; every
         # other name by the corpus's own capitalisation (`index.vendors.proper`).
@@ -130,7 +141,10 @@ class Planner:
             o for o, lo in match.tokens if _IDENTIFIER.fullmatch(o) and self.known_word(lo)
         ]
         content = [c for c in self._content_words(rest) if c[0] not in names]
-        plan.bare = plan.named and all(lo in BRIEF_FILLER for _, _, lo in content)
+        # One vendor or name with only filler around it asks for its brief; two ("kaspersky
+        # fsb") ask how they relate, which is a question.
+        single = len(plan.vendors) + len(plan.names) == 1
+        plan.bare = single and all(lo in BRIEF_FILLER for _, _, lo in content)
         # An alias-file vendor that no passage names is as unknown as a name never seen.
         for key in curated:
             if key not in plan.vendors:

@@ -86,10 +86,11 @@ class Retriever:
             return self.weak(plan)
         for name in plan.missing if plan.name_like else []:
             plan.notes.append(f"Nothing in the corpus about {name}.")
-        named = self.named_rows(plan)
+        parts = self.named_parts(plan)
         if plan.bare:
+            named = np.unique(np.concatenate(parts)).astype(np.int64)
             return self.briefs.brief(plan.text, self.display_names(plan), named, plan.notes, k)
-        rows, scores, evidence = self.rank(plan, named)
+        rows, scores, evidence = self.rank(plan, parts)
         # A question naming a vendor the corpus has, or citing a rule or case number it has, is
         # on topic by construction; anything else must be close enough to some passage.
         on_topic = plan.vendorlike or plan.identifiers or plan.in_passing
@@ -102,21 +103,32 @@ class Retriever:
     def display_names(self, plan: QueryPlan) -> list[str]:
         return [self.vendors.name(v) for v in plan.vendors] + plan.displays
 
-    def named_rows(self, plan: QueryPlan) -> np.ndarray:
-        """Passages that name what the question names (a vendor by any alias, or a name)."""
+    def named_parts(self, plan: QueryPlan) -> list[np.ndarray]:
+        """Per thing the question names (a vendor by any alias, or a name): its passages."""
         parts = [self.vendors.mention_rows(v) for v in plan.vendors]
-        parts += [self.search.rows_naming(words) for words in plan.names]
+        return parts + [self.search.rows_naming(words) for words in plan.names]
+
+    def named_rows(self, plan: QueryPlan) -> np.ndarray:
+        """Passages that name anything the question names."""
+        parts = self.named_parts(plan)
         return np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
 
-    def rank(self, plan: QueryPlan, named: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    def rank(
+        self, plan: QueryPlan, parts: list[np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, float]:
         """Candidate rows and their fused scores, best first (newer first on exact ties), and
         the evidence: the best cosine of any candidate (measured to separate off-topic
         questions better than the fused score, whose BM25 half rewards common words).
 
         A question that names something is answered only from articles that name it: its own
-        articles, and the laws, lists and roundups that name it among others.
+        articles, and the laws, lists and roundups that name it among others. A passage gets
+        the vendor bonus once for each thing asked about that it names ("did Kaspersky work
+        with the FSB?": the passage naming both first).
         """
-        scores = self.search.score_query(plan.text)
+        named = (
+            np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
+        )
+        scores = self.search.score_query(plan.text, plan.keywords)
         rows = self.search.candidates(scores, self.params.candidates)
         if plan.named and self.only_in_passing(plan, named):
             rows = named
@@ -131,7 +143,8 @@ class Retriever:
         if len(rows) == 0:
             return rows, np.zeros(0, dtype=np.float32), 0.0
         dense = self.search.dense_of(rows, scores.vector)
-        fused = fuse(dense, scores.lexical[rows], np.isin(rows, named), self.params)
+        naming = sum((np.isin(rows, part) for part in parts), np.zeros(len(rows)))
+        fused = fuse(dense, scores.lexical[rows], naming, self.params)
         ordinal = self.builder.ordinal[self._article_of[rows]]
         order = np.lexsort((-ordinal, -fused))
         return rows[order], fused[order], float(dense.max())

@@ -1,8 +1,8 @@
 """Scoring as pure functions over numpy arrays: no index, no model, easy to test and fit.
 
 The retriever computes, per query, a dense cosine and a BM25 score for each candidate passage
-and a mask (does the passage name a vendor the question names); these functions turn them into
-one score.
+and how many of the things the question names the passage names; these functions turn them
+into one score.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ def fuse(
     dense: np.ndarray, lexical: np.ndarray, names_vendor: np.ndarray, params: RankingParams
 ) -> np.ndarray:
     """The shipped passage score: convex fusion of cosine and normalised BM25, plus the
-    vendor bonus (zero when the question names no vendor: the mask is all False)."""
+    vendor bonus for each asked-about thing the passage names (`names_vendor`: counts, all
+    zero when the question names nothing)."""
     return (
         params.alpha * dense
         + (1 - params.alpha) * lexical
