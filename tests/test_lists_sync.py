@@ -177,3 +177,23 @@ def test_report_json_shape(server, config):
     data = sync_lists(config).to_json()
     json.dumps(data)
     assert data["ok"] and data["sources"][0]["added"][0].keys() >= {"list_id", "name", "key"}
+    acme = next(c for c in data["sources"][0]["added"] if c["name"] == "Acme Data Systems Ltd.")
+    assert acme["since"] == "2020-01-02" and acme["citation"] == "85 FR 00000"
+    assert acme["link"].startswith("https://www.bis.doc.gov/")
+
+
+def test_changes_carry_their_entry_and_the_copy_they_were_diffed_against(server, config):
+    serve_good(server)
+    first = sync_lists(config)
+    assert [s.baseline for s in first.sources] == ["bundled", "bundled"]  # the bundled sample
+    removed = next(c for c in first.sources[0].removed if c.name == "7TH OF TIR")
+    assert removed.entry is not None and removed.entry.name == "7TH OF TIR"  # from the old copy
+    body = json.loads((FIXTURES / "csl.json").read_text(encoding="utf-8"))
+    body["results"] = body["results"][1:]  # Hikvision's company is delisted
+    server.routes["/consolidated.json"] = (json.dumps(body).encode(), "application/json", '"v2"')
+    second = sync_lists(config, only=["csl"])
+    [result] = second.sources
+    assert result.baseline == "synced" and result.added == []
+    [gone] = result.removed
+    assert gone.entry is not None and gone.entry.start_date == "2019-10-09"
+    assert gone.entry.citation == "84 FR 54002" and "Hikvision" in gone.entry.alt_names

@@ -2,10 +2,12 @@
 
     vendorcheck lists check "Hangzhou Hikvision Digital Technology Co., Ltd." [--json]
     vendorcheck lists check --file vendors.csv [--json]   # first column, or a "name" column
-    vendorcheck lists sync [--json] [--source csl|fcc]     # refresh from the official URLs
+    vendorcheck lists sync [--json] [--source csl|fcc] [--no-alerts]   # refresh, alert
     vendorcheck lists show [--json]                        # sources, dates, entry counts
 
-The engine is `index.lists`; this module only parses arguments and prints.
+The engine is `index.lists`; this module only parses arguments and prints. After a sync, the
+Slack channels watching a vendor the sync added to or removed from a list are alerted when
+SLACK_BOT_TOKEN is set (bot/slack/alerts.py; `--no-alerts` turns that off).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def register_cli(sub, common, corpus=None) -> None:  # type: ignore[no-untyped-d
     s = lists.add_parser("sync", help="refresh the lists from their official URLs")
     s.add_argument("--json", action="store_true")
     s.add_argument("--source", action="append", choices=["csl", "fcc"], help="only this source")
+    s.add_argument("--no-alerts", action="store_true", help="do not post watch alerts to Slack")
     s.set_defaults(handler=cmd_sync)
     w = lists.add_parser("show", help="the list sources in use: dates, counts, URLs")
     w.add_argument("--json", action="store_true")
@@ -155,6 +158,42 @@ def cmd_check(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyp
     return 0
 
 
+def send_list_alerts(report, config, enabled: bool, out=None) -> None:  # type: ignore[no-untyped-def]
+    """Alert the channels watching a vendor this sync added to or removed from a list; what
+    was sent is printed to `out` (stdout)."""
+    from index.watch.list_changes import changes_of
+
+    if not enabled or not changes_of(report):
+        return
+    from bot.slack.alerts import client_from_settings, post_list_alerts
+    from bot.slack.settings import SlackSettings
+    from index.lists.common import ListDataError
+    from index.lists.store import load_snapshot
+    from index.watch.watchlist import Watchlist
+
+    watchlist = Watchlist(config.data_dir)
+    try:
+        if not watchlist.watching():
+            return
+        client = client_from_settings(SlackSettings.credentials_from_env())
+        if client is None:
+            print("alerts    not sent: SLACK_BOT_TOKEN is not set", file=sys.stderr)
+            return
+        try:
+            snapshot = load_snapshot(config)
+        except ListDataError:
+            snapshot = None  # the changed entries alone weigh the names
+        alerts = post_list_alerts(client, watchlist, report, snapshot)
+    finally:
+        watchlist.close()
+    for match in alerts.sent:
+        entry = match.change.entry
+        what = f"{entry.name} {match.change.kind} ({entry.list_name})"
+        print(f"alerted   {match.channel}: {match.vendor}: {what}", file=out or sys.stdout)
+    for match, error in alerts.failed:
+        print(f"alert     {match.channel}: not sent ({error})", file=sys.stderr)
+
+
 def cmd_sync(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
     from index.lists.sync import sync_lists
 
@@ -169,6 +208,10 @@ def cmd_sync(args: argparse.Namespace, config) -> int:  # type: ignore[no-untype
                     print(f"    {sign} {item.list_name}: {item.name}")
                 if len(change) > 20:
                     print(f"    {sign} ... and {len(change) - 20} more")
+            if result.baseline == "bundled" and (result.added or result.removed):
+                print("    (compared with the bundled copy: first sync, no watch alerts)")
+    # with --json, stdout stays one JSON object
+    send_list_alerts(report, config, not args.no_alerts, sys.stderr if args.json else sys.stdout)
     return 0 if report.ok else 1
 
 

@@ -1,12 +1,16 @@
-"""Keeping the served corpus fresh while the bot runs: add article URLs, sync the feeds (now,
-or every VENDORCHECK_SYNC_INTERVAL), then serve the new index generation and alert the
-channels watching a vendor a new article mentions.
+"""Keeping the served corpus and lists fresh while the bot runs: add article URLs, sync the
+feeds (now, or every VENDORCHECK_SYNC_INTERVAL), then serve the new index generation and alert
+the channels watching a vendor a new article mentions; on the same schedule, right after the
+feeds, sync the official lists and alert the channels watching a vendor the sync added to or
+removed from a list.
 
 Adds and syncs run one at a time on their own worker thread, never on the answer workers, so
 questions keep being answered while articles are fetched and indexed. A new generation is
 swapped in by the bot's LiveRetriever (bot/runtime/live_index.py), the one place that does it:
-answers in flight finish on the old one. The Slack side (who may ask, the replies) is
-listeners/admin.py.
+answers in flight finish on the old one. A new list snapshot needs no swap: answers re-read it
+per snapshot version (index/lists/answers.py); its screening index is built here, so the first
+answer after a sync does not pay for it. A failed list sync keeps the previous snapshot. The
+Slack side (who may ask, the replies) is listeners/admin.py.
 """
 
 from __future__ import annotations
@@ -18,11 +22,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot.runtime.live_index import LiveRetriever
-from bot.slack.alerts import post_alerts
+from bot.slack.alerts import post_alerts, post_list_alerts
+from index import lists
 from index.config import EngineConfig
 from index.errors import VendorcheckError
 from index.ingest.fetch import FetchLimits
 from index.ingest.refresh import RefreshReport, add_urls, sync_feeds
+from index.lists import ListDataError, SyncReport, load_snapshot
+from index.lists.screen import index_for
 from index.watch.watchlist import Watchlist
 
 log = logging.getLogger("vendorcheck.fresh")
@@ -81,6 +88,25 @@ class Freshness:
         log.info("feed sync: %d feed(s), %d new article(s)", len(report.feeds), added)
         return report
 
+    def sync_lists(self) -> SyncReport:
+        """Sync the official lists, warm the new snapshot's screening index, alert; one log line."""
+        report = lists.sync_lists(self.config, cancel=self._stop)
+        snapshot = None
+        try:
+            snapshot = load_snapshot(self.config)
+            index_for(snapshot)  # built now, on this worker, not by the next answer
+        except ListDataError as exc:
+            log.warning("list snapshot: %s", exc)
+        alerts = post_list_alerts(self.client, self.watchlist, report, snapshot)
+        summary = "; ".join(s.line() for s in report.sources) or "nothing to sync"
+        counts = f"{len(alerts.sent)} alert(s)" + (
+            f", {len(alerts.failed)} not sent" if alerts.failed else ""
+        )
+        log.log(
+            logging.INFO if report.ok else logging.WARNING, "list sync: %s; %s", summary, counts
+        )
+        return report
+
     # -- schedule -------------------------------------------------------------------------------
 
     def start_schedule(self, interval: float, first_delay: float | None = None) -> None:
@@ -101,14 +127,22 @@ class Freshness:
 
         self._scheduler = threading.Thread(target=loop, name="vendorcheck-sync", daemon=True)
         self._scheduler.start()
-        log.info("feeds will be synced every %g s", interval)
+        log.info("feeds and official lists will be synced every %g s", interval)
 
     def _scheduled_sync(self) -> None:
         try:
-            self.sync()
-        except VendorcheckError as exc:
-            log.warning("feed sync: %s", exc)
-        except Exception:
-            log.exception("feed sync failed")
+            self._guarded("feed sync", self.sync)
+            if not self._stop.is_set():
+                self._guarded("list sync", self.sync_lists)
         finally:
             self._pending_sync.release()
+
+    @staticmethod
+    def _guarded(name: str, work: Callable[[], object]) -> None:
+        """Run one scheduled sync; its failure is logged and does not stop the other."""
+        try:
+            work()
+        except VendorcheckError as exc:
+            log.warning("%s: %s", name, exc)
+        except Exception:
+            log.exception("%s failed", name)

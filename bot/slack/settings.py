@@ -146,7 +146,7 @@ class SlackSettings:
 
     @property
     def sync_seconds(self) -> float:
-        """The feed schedule in seconds (0: off). Raises VendorcheckError on a bad value."""
+        """The feed and list sync schedule in seconds (0: off). Raises VendorcheckError on a bad value."""
         return parse_interval(self.sync_interval)
 
     def listen_address(self, host: str | None = None, port: str | None = None) -> tuple[str, int]:

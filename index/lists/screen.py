@@ -60,7 +60,11 @@ class _Name:
 class ScreeningIndex:
     """Inverted token index over every name and alt_name of a snapshot's entries."""
 
-    def __init__(self, snapshot: ListSnapshot | list[ListEntry]) -> None:
+    def __init__(
+        self, snapshot: ListSnapshot | list[ListEntry], idf_from: ScreeningIndex | None = None
+    ) -> None:
+        """`idf_from`: weigh tokens as that (larger) index does, so that screening a few entries
+        (a sync's changes) gives the confidence screening the whole lists would."""
         entries = snapshot.entries if isinstance(snapshot, ListSnapshot) else snapshot
         self.entries: list[ListEntry] = list(entries)
         self.names: list[_Name] = []
@@ -80,6 +84,9 @@ class ScreeningIndex:
         total = max(len(self.names), 1)
         self.idf = {t: math.log(1 + total / len(p)) for t, p in self.postings.items()}
         self.max_idf = math.log(1 + total)
+        if idf_from is not None:
+            self.idf = {t: idf_from.idf.get(t, idf_from.max_idf) for t in self.postings}
+            self.max_idf = idf_from.max_idf
         self.fuzzy = FuzzyTokens(set(self.postings))
 
     def weight(self, token: str, kind: int) -> float:

@@ -6,12 +6,14 @@ nothing. A body is parsed and validated (a broken file or 0 entries is a failure
 stored; on any failure the source keeps its previous snapshot and the report carries a one-line
 error. New files are written under new names and the manifest is replaced last (store.py), so
 readers never see a half-written snapshot. The report lists entries added and removed (by
-normalised name) per source, for watchlist alerts.
+normalised name) per source, each with its list entry, and the origin of the copy the diff was
+taken against (`baseline`), for watchlist alerts.
 """
 
 from __future__ import annotations
 
 import fcntl
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -43,6 +45,21 @@ class ChangedName:
     list_name: str
     name: str
     key: str  # the normalised name the diff is computed on
+    # The entry added (from the new copy) or removed (from the previous one): its names, date,
+    # citation and link, for alerts. Not part of the identity, nor of the JSON.
+    entry: ListEntry | None = field(default=None, compare=False, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        entry = self.entry
+        return {
+            "list_id": self.list_id,
+            "list_name": self.list_name,
+            "name": self.name,
+            "key": self.key,
+            "since": entry.start_date if entry else None,
+            "citation": entry.citation if entry else "",
+            "link": (entry.source_information_url or entry.source_list_url) if entry else "",
+        }
 
 
 @dataclass
@@ -55,6 +72,15 @@ class SourceSync:
     retrieved: str | None = None
     added: list[ChangedName] = field(default_factory=list)
     removed: list[ChangedName] = field(default_factory=list)
+    # Where the copy the diff was taken against came from: "synced" (an earlier sync of this
+    # source), "bundled" (corpus/lists, which may be a sample) or "" (none, or unreadable).
+    baseline: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: v for k, v in asdict(self).items() if k not in ("added", "removed")}
+        data["added"] = [c.to_json() for c in self.added]
+        data["removed"] = [c.to_json() for c in self.removed]
+        return data
 
     def line(self) -> str:
         if self.status == "failed":
@@ -82,7 +108,7 @@ class SyncReport:
         return [c for s in self.sources for c in s.removed]
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "sources": [asdict(s) for s in self.sources]}
+        return {"ok": self.ok, "sources": [s.to_json() for s in self.sources]}
 
 
 def _limits(source: Source) -> FetchLimits:
@@ -103,7 +129,9 @@ def diff(old: list[ListEntry], new: list[ListEntry]) -> tuple[list[ChangedName],
     before, after = _keys(old), _keys(new)
 
     def changed(keys: set[tuple[str, str]], side: dict[tuple[str, str], ListEntry]) -> list:
-        return [ChangedName(k[0], side[k].list_name, side[k].name, k[1]) for k in sorted(keys)]
+        return [
+            ChangedName(k[0], side[k].list_name, side[k].name, k[1], side[k]) for k in sorted(keys)
+        ]
 
     return changed(after.keys() - before.keys(), after), changed(
         before.keys() - after.keys(), before
@@ -121,13 +149,14 @@ def _conditional_headers(info: SourceInfo | None) -> dict[str, str]:
     return headers
 
 
-def _previous_entries(current: tuple[Path, SourceInfo] | None) -> list[ListEntry]:
+def _previous_entries(current: tuple[Path, SourceInfo] | None) -> list[ListEntry] | None:
+    """The entries of the copy in use, or None when there is none or it cannot be read."""
     if current is None:
-        return []
+        return None
     try:
         return read_entries(*current)
     except ListDataError:
-        return []
+        return None
 
 
 def sync_source(
@@ -160,7 +189,9 @@ def sync_source(
         source.id, url, now, name, file_format, page.etag, page.last_modified,
         len(entries), origin="synced",
     )  # fmt: skip
-    result.added, result.removed = diff(_previous_entries(current), entries)
+    previous = _previous_entries(current)
+    result.added, result.removed = diff(previous or [], entries)
+    result.baseline = current[1].origin if current is not None and previous is not None else ""
     unchanged = current is not None and current[1].file == name
     result.status = (
         "unchanged" if unchanged and not result.added and not result.removed else "updated"
@@ -181,9 +212,15 @@ def _lock(directory: Path) -> Iterator[None]:
 
 
 def sync_lists(
-    config: EngineConfig, only: list[str] | None = None, fetcher: Fetcher = fetch
+    config: EngineConfig,
+    only: list[str] | None = None,
+    fetcher: Fetcher = fetch,
+    cancel: threading.Event | None = None,
 ) -> SyncReport:
-    """Refresh every downloadable source (or those in `only`); never raises for a source."""
+    """Refresh every downloadable source (or those in `only`); never raises for a source.
+
+    Once `cancel` is set (the server is stopping), the sources not fetched yet are left for the
+    next sync (they are not in the report)."""
     wanted = [s for s in SOURCES.values() if s.syncable and (not only or s.id in only)]
     unknown = sorted(set(only or ()) - {s.id for s in SOURCES.values() if s.syncable})
     if unknown:
@@ -198,6 +235,8 @@ def sync_lists(
             infos = {}
         changed = False
         for source in wanted:
+            if cancel is not None and cancel.is_set():
+                break
             result, info = sync_source(source, current.get(source.id), out_dir, fetcher)
             report.sources.append(result)
             if info is not None:

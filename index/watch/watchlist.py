@@ -3,7 +3,8 @@
 Stored in SQLite under the data dir (`watchlists.sqlite3`), so they survive restarts. A
 "channel" is any subscriber id (the Slack app uses channel ids); this module knows nothing of
 Slack. Each (channel, article) pair is alerted at most once, however often the article is
-re-fetched or re-synced.
+re-fetched or re-synced; so is each (channel, list, listed name, added/removed) change of an
+official list (index/watch/list_changes.py), however often the lists are synced.
 """
 
 from __future__ import annotations
@@ -39,6 +40,15 @@ CREATE TABLE IF NOT EXISTS alerts (
     vendor TEXT NOT NULL,
     sent_at TEXT NOT NULL,
     PRIMARY KEY (channel, article_key)
+);
+CREATE TABLE IF NOT EXISTS list_alerts (
+    channel TEXT NOT NULL,
+    list_id TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    change TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (channel, list_id, name_key, change)
 );
 """
 
@@ -163,4 +173,24 @@ class Watchlist:
             self._db.execute(
                 "DELETE FROM alerts WHERE channel = ? AND article_key = ?",
                 (match.channel, match.article_key),
+            )
+
+    def claim_list_alert(self, key: tuple[str, str, str, str], vendor: str) -> bool:
+        """Record a list-change alert, `key` = (channel, list_id, name key, "added"|"removed"),
+        before sending it; False if it was already sent (or claimed by another run)."""
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO list_alerts VALUES (?, ?, ?, ?, ?, ?)",
+                (*key, vendor, _now()),
+            )
+            return cursor.rowcount == 1
+
+    def release_list_alert(self, key: tuple[str, str, str, str]) -> None:
+        """Forget a claimed list-change alert whose sending failed, so that it goes out if a
+        sync reports the change again (it is not retried by itself)."""
+        with self._lock, self._db:
+            self._db.execute(
+                "DELETE FROM list_alerts"
+                " WHERE channel = ? AND list_id = ? AND name_key = ? AND change = ?",
+                key,
             )
