@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from bot.cli.alerting import post_to_watchers
 from bot.cli.output import describe, print_build_report, print_refresh
 from index.config import EngineConfig
 from index.ingest.refresh import RefreshReport, add_urls, sync_feeds
@@ -23,24 +24,13 @@ def send_alerts(report: RefreshReport, config: EngineConfig, enabled: bool) -> N
     """Announce new articles to watching channels (CLI runs; the bot does this itself)."""
     if not enabled or not report.new_articles:
         return
-    from bot.slack.alerts import client_from_settings, post_alerts
-    from bot.slack.settings import SlackSettings
+    from bot.slack.alerts import post_alerts
 
-    watchlist = Watchlist(config.data_dir)
-    try:
-        if not watchlist.watching():
-            return
-        client = client_from_settings(SlackSettings.credentials_from_env())
-        if client is None:
-            print("alerts    not sent: SLACK_BOT_TOKEN is not set", file=sys.stderr)
-            return
-        alerts = post_alerts(client, watchlist, report.new_articles)
-    finally:
-        watchlist.close()
-    for match in alerts.sent:
-        print(f"alerted   {match.channel}: {match.vendor} in {match.article.title!r}")
-    for match, error in alerts.failed:
-        print(f"alert     {match.channel}: not sent ({error})", file=sys.stderr)
+    post_to_watchers(
+        config,
+        lambda client, watchlist: post_alerts(client, watchlist, report.new_articles),
+        lambda match: f"{match.vendor} in {match.article.title!r}",
+    )
 
 
 def add_urls_cli(

@@ -165,33 +165,26 @@ def send_list_alerts(report, config, enabled: bool, out=None) -> None:  # type: 
 
     if not enabled or not changes_of(report):
         return
-    from bot.slack.alerts import client_from_settings, post_list_alerts
-    from bot.slack.settings import SlackSettings
+    from bot.cli.alerting import post_to_watchers
+    from bot.slack.alerts import post_list_alerts
     from index.lists.common import ListDataError
     from index.lists.store import load_snapshot
-    from index.watch.watchlist import Watchlist
 
-    watchlist = Watchlist(config.data_dir)
     try:
-        if not watchlist.watching():
-            return
-        client = client_from_settings(SlackSettings.credentials_from_env())
-        if client is None:
-            print("alerts    not sent: SLACK_BOT_TOKEN is not set", file=sys.stderr)
-            return
-        try:
-            snapshot = load_snapshot(config)
-        except ListDataError:
-            snapshot = None  # the changed entries alone weigh the names
-        alerts = post_list_alerts(client, watchlist, report, snapshot)
-    finally:
-        watchlist.close()
-    for match in alerts.sent:
+        snapshot = load_snapshot(config)
+    except ListDataError:
+        snapshot = None  # the changed entries alone weigh the names
+
+    def describe(match) -> str:  # type: ignore[no-untyped-def]
         entry = match.change.entry
-        what = f"{entry.name} {match.change.kind} ({entry.list_name})"
-        print(f"alerted   {match.channel}: {match.vendor}: {what}", file=out or sys.stdout)
-    for match, error in alerts.failed:
-        print(f"alert     {match.channel}: not sent ({error})", file=sys.stderr)
+        return f"{match.vendor}: {entry.name} {match.change.kind} ({entry.list_name})"
+
+    post_to_watchers(
+        config,
+        lambda client, watchlist: post_list_alerts(client, watchlist, report, snapshot),
+        describe,
+        out,
+    )
 
 
 def cmd_sync(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
