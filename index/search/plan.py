@@ -163,7 +163,11 @@ class Planner:
                 continue
             if names.is_name(lower) and self._reads_as_name(i, original, lower):
                 found[i] = lower
-            elif not self.known_word(lower) and (near := names.closest(lower)):
+            elif (
+                not self.known_word(lower)
+                and self.word_pieces(lower) > 1  # "shoes" is a word, not a name spelt wrong
+                and (near := names.closest(lower))
+            ):
                 found[i] = near
                 notes.append(f"Read {original!r} as {names.display(near)}.")
         # A longer name the corpus writes around one of these ("Orbix Payroll") is one name:

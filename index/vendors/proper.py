@@ -18,14 +18,20 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from index.articles import Article
 
 _WORD = re.compile(r"[^\W\d_][\w&'’\-]*")
 _POSSESSIVE = re.compile(r"['’]s$", re.I)
 MIN_SHARE = 0.8  # capitalised in at least this share of its mid-sentence uses
-FUZZY_CUTOFF = 85  # rapidfuzz ratio for reading an unknown word as a name spelt wrong
+
+
+# Reading an unknown word as a name spelt wrong: at most one edit (transposition included)
+# for up to 6 letters, two beyond.
+def max_edits(word: str) -> int:
+    return 1 if len(word) <= 6 else 2
 
 
 def _normal(token: str) -> str:
@@ -84,10 +90,22 @@ class NameTerms:
         return str(entry[2]) if entry else word
 
     def closest(self, word: str) -> str | None:
-        """The name `word` is most likely a misspelling of, if one is close enough."""
+        """The name `word` is most likely a misspelling of, if one is close enough: the
+        fewest edits (a swap of two letters is one), then the same length (a letter mistyped
+        more often than dropped), then the name the corpus uses most ("unicon" -> "unicom",
+        not "union")."""
         if len(word) < 4 or not self._fuzzy_pool:
             return None
-        best = process.extractOne(
-            word, self._fuzzy_pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        near = process.extract(
+            word,
+            self._fuzzy_pool,
+            scorer=OSA.distance,
+            score_cutoff=max_edits(word),
+            limit=8,
         )
-        return best[0] if best else None
+        if not near:
+            return None
+        return min(
+            (name for name, _, _ in near),
+            key=lambda n: (OSA.distance(word, n), abs(len(n) - len(word)), -self.table[n][1]),
+        )
