@@ -578,7 +578,8 @@ def synthetic_index(n: int, embedder=None, log=print) -> Path:  # type: ignore[n
     ):  # vendor data + near-duplicates, as built
         import hashlib
 
-        from index.vendors.registry import DATA_VERSION, alias_file_text, read_alias_file
+        from index.vendors.aliases import alias_file_text, read_alias_file
+        from index.vendors.extract import DATA_VERSION
 
         aliases_hash = hashlib.sha256(
             f"{DATA_VERSION}\n{alias_file_text(None)}".encode()

@@ -39,8 +39,10 @@ from index.store.generations import (
 from index.store.lexical import LexicalIndex
 from index.store.reader import open_index
 from index.text.chunking import chunk_text, embedding_input
-from index.vendors.registry import DATA_VERSION as VENDOR_DATA_VERSION
-from index.vendors.registry import VENDORS_FILE, alias_file_text, build_vendor_data, read_alias_file
+from index.vendors.aliases import alias_file_text, read_alias_file
+from index.vendors.extract import DATA_VERSION as VENDOR_DATA_VERSION
+from index.vendors.extract import build_vendor_data
+from index.vendors.registry import VENDORS_FILE
 
 CHUNKING = {"version": 1, "target_tokens": 128, "max_tokens": 200}
 
