@@ -15,8 +15,8 @@ from index.search.retriever import Retriever
 from index.store import dense
 from index.store.builder import build_index
 from index.store.generations import MANIFEST, current_generation
-from index.store.lexical import TOKEN_PATTERN, _stemmer, tokenize
 from index.store.reader import open_index
+from index.text.terms import TOKEN_PATTERN, stemmer, stems, tokenize
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 TEXTS = [
@@ -133,11 +133,12 @@ def test_query_tokenizer_matches_bm25s():
         texts,
         token_pattern=TOKEN_PATTERN,
         stopwords="en",
-        stemmer=_stemmer(),
+        stemmer=stemmer(),
         return_ids=False,
         show_progress=False,
     )
     assert tokenize(texts) == expected
+    assert [stems(text) for text in texts] == expected  # the query side's cached copy
 
 
 def test_lexical_top_k_matches_bm25s_retrieve():

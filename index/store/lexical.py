@@ -3,52 +3,15 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-# Tokens like "17-01", "889" and "GSA" matter in vendor-risk questions: keep 2+ char words,
-# and single digits too.
-TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
+from index.text.terms import tokenize
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-_split = re.compile(TOKEN_PATTERN).findall
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
-
-
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """What `bm25s.tokenize(texts, stopwords="en", stemmer=..., return_ids=False)` returns.
-
-    Done directly because that call costs ~0.1-0.6 ms of fixed overhead per call (three tqdm
-    bars even when disabled, a fresh stopword set per text), and a query tokenizes ~15 times
-    (search plus key sentences of every result). Lower-case, split, drop stopwords, then stem,
-    in bm25s's order; tests check the output is identical.
-    """
-    stop, stem = _stopwords(), _stemmer().stemWords
-    out = []
-    for text in texts:
-        tokens = [t for t in _split(text.lower()) if t not in stop]
-        out.append(stem(tokens) if tokens else [])
-    return out
 
 
 class LexicalIndex:
