@@ -516,7 +516,7 @@ def synthetic_vectors(base: np.ndarray, n: int, seed: int = 3) -> np.ndarray:
 
 
 def load_embedder():  # type: ignore[no-untyped-def]
-    from index.search.embedding import load_embedder as load
+    from index.embed.loader import load_embedder as load
 
     return load("all-MiniLM-L6-v2", backend="onnx", cache_root=model_cache())
 
@@ -524,7 +524,7 @@ def load_embedder():  # type: ignore[no-untyped-def]
 def synthetic_index(n: int, embedder=None, log=print) -> Path:  # type: ignore[no-untyped-def]
     """An index dir with `n` synthetic passages (real on-disk format), built once and cached."""
     from index.articles import Article
-    from index.search.embedding import model_id_for
+    from index.embed.model import model_id_for
     from index.store.builder import _write_generation
     from index.store.generations import (
         CURRENT,

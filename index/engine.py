@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from index.config import EngineConfig
-from index.search.embedding import Embedder, load_embedder, model_id_for
+from index.embed.loader import load_embedder
+from index.embed.model import Embedder, model_id_for
 from index.search.retriever import Retriever
 from index.store.reader import open_index
 

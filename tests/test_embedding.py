@@ -10,7 +10,9 @@ import faiss
 import numpy as np
 import pytest
 
-from index.search.embedding import OnnxEmbedder, TorchEmbedder, model_id_for
+from index.embed.model import model_id_for
+from index.embed.onnx_embedder import OnnxEmbedder
+from index.embed.torch_embedder import TorchEmbedder
 from index.search.retriever import Retriever
 from index.store import dense
 from index.store.builder import build_index

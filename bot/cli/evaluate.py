@@ -184,8 +184,8 @@ def format_table(metrics: list[Metrics]) -> str:
 
 
 def cmd_eval(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
+    from index.embed.model import model_id_for
     from index.engine import build, make_embedder
-    from index.search.embedding import model_id_for
     from index.store.reader import open_index
 
     questions = load_questions(Path(args.file))

@@ -122,7 +122,7 @@ def cmd_add(args: argparse.Namespace, config: EngineConfig) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, config: EngineConfig) -> int:
-    from index.search.embedding import model_id_for
+    from index.embed.model import model_id_for
     from index.store.reader import open_index
 
     stored = open_index(config.index_dir, model_id_for(config.model))

@@ -14,8 +14,8 @@ import logging
 import threading
 from pathlib import Path
 
+from index.embed.model import Embedder, model_id_for
 from index.errors import VendorcheckError
-from index.search.embedding import Embedder, model_id_for
 from index.search.results import Answer
 from index.search.retriever import Retriever
 from index.store.generations import current_generation

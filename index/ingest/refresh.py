@@ -17,6 +17,7 @@ from pathlib import Path
 
 from index.articles import Article
 from index.config import EngineConfig
+from index.embed.model import Embedder, model_id_for
 from index.errors import VendorcheckError
 from index.ingest.extract import NoTextError, NotHtmlError, extract_article, to_markdown
 from index.ingest.feeds import STATE_FILE, FeedError, FeedSpec, FeedState, load_feeds, read_feed
@@ -29,7 +30,6 @@ from index.ingest.webcorpus import (
     read_article,
     saved_id,
 )
-from index.search.embedding import Embedder, model_id_for
 from index.store.builder import BuildReport, build_index
 from index.store.generations import MANIFEST, current_generation
 from index.vendors.mentions import find_mention, mentions

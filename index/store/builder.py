@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from index.articles import Article
+from index.embed.model import Embedder
 from index.errors import IndexCorruptError, VendorcheckError
 from index.ingest.loaders import load_corpus
-from index.search.embedding import Embedder
 from index.store.dense import build_dense, save_dense
 from index.store.duplicates import find_duplicates
 from index.store.generations import (
