@@ -144,13 +144,17 @@ def test_query_tokenizer_matches_bm25s():
 
 
 def test_lexical_top_k_matches_bm25s_retrieve():
+    """The query path's BM25 top-k (bm25s scores, then scoring.top_n) is bm25s's `retrieve`."""
+    from index.search.scoring import top_n
     from index.store.lexical import LexicalIndex
 
     texts = [f"vendor {i % 7} federal schedule ban {'gsa ' * (i % 3)}word{i}" for i in range(300)]
     lexical = LexicalIndex.build(texts)
     for query in ["gsa schedule", "vendor 3 ban", "word17", "federal"]:
-        ids, scores = lexical.search(query, 20)
         tokens = [t for t in tokenize([query])[0] if t in lexical.vocab]
+        all_scores = lexical.retriever.get_scores(tokens)
+        ids = top_n(all_scores, 20)
+        scores = all_scores[ids]
         docs, ref = lexical.retriever.retrieve([tokens], k=20, show_progress=False, n_threads=0)
         keep = ref[0] > 0
         assert np.allclose(scores, np.sort(ref[0][keep])[::-1])

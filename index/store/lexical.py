@@ -1,4 +1,7 @@
-"""BM25 over passages (bm25s), stored beside the FAISS index in the same generation."""
+"""BM25 over passages (bm25s), stored beside the FAISS index in the same generation.
+
+Queries score it through `search/passages.py` (bm25s's `get_scores`, then `scoring.top_n`),
+with the terms of `text/terms.py`, the tokenizer it was built with."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
-import numpy as np
 
 from index.text.terms import tokenize
 
@@ -34,19 +36,3 @@ class LexicalIndex:
     def load(cls, directory: Path, size: int, mmap: bool = False) -> LexicalIndex:
         retriever = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
         return cls(retriever, size)
-
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(passage ids, scores), best first; empty when no query term is in the corpus."""
-        tokens = [t for t in tokenize([query])[0] if t in self.vocab]
-        k = min(k, self.size)
-        if not tokens or k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        # Top-k over the passages that match at all. bm25s's own `retrieve` runs argpartition
-        # over every passage's score, mostly zeros: with that many ties numpy's introselect
-        # degrades, ~15 ms at 100k passages for a query with a common word (benchmarks/).
-        scores = self.retriever.get_scores(tokens)
-        hits = np.flatnonzero(scores > 0)
-        if len(hits) > k:
-            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
-        order = hits[np.lexsort((hits, -scores[hits]))]  # best first, ties by passage order
-        return order.astype(np.int64), scores[order].astype(np.float32)
