@@ -45,7 +45,8 @@ def main() -> None:
 
     from bot.cli.output import render_answer
     from index.config import EngineConfig
-    from index.search.embedding import load_embedder, model_id_for
+    from index.embed.loader import load_embedder
+    from index.embed.model import model_id_for
     from index.search.retriever import Retriever
     from index.store.reader import open_index
 

@@ -33,8 +33,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.cli.evaluate import load_questions  # noqa: E402
 from index.config import EngineConfig  # noqa: E402
+from index.embed.loader import load_embedder  # noqa: E402
+from index.embed.model import model_id_for  # noqa: E402
 from index.lists.answers import ListStatusProvider  # noqa: E402
-from index.search.embedding import load_embedder, model_id_for  # noqa: E402
 from index.search.retriever import Retriever  # noqa: E402
 from index.store.builder import build_index  # noqa: E402
 from index.store.dense import search_dense  # noqa: E402

@@ -65,12 +65,9 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
 def build_rows(n_articles: int) -> list[dict]:
     from sentence_transformers import SentenceTransformer
 
-    from index.search.embedding import (
-        OnnxEmbedder,
-        TorchEmbedder,
-        onnx_cache_dir,
-        resolve_model_path,
-    )
+    from index.embed.model import resolve_model_path
+    from index.embed.onnx_embedder import OnnxEmbedder, onnx_cache_dir
+    from index.embed.torch_embedder import TorchEmbedder
 
     work = Path(tempfile.mkdtemp(prefix="vc-bench-build-"))
     corpus = work / "corpus"

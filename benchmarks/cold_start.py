@@ -45,7 +45,8 @@ def _env(index_dir: Path) -> dict[str, str]:
 
 
 def bundled_index() -> Path:
-    from index.search.embedding import load_embedder, model_id_for
+    from index.embed.loader import load_embedder
+    from index.embed.model import model_id_for
     from index.store.builder import build_index
 
     index_dir = Path(tempfile.mkdtemp(prefix="vc-bench-cold-")) / "index"

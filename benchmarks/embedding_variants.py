@@ -22,7 +22,8 @@ TEXTS = 256
 
 
 def main() -> None:
-    from index.search.embedding import OnnxEmbedder, TorchEmbedder, onnx_cache_dir
+    from index.embed.onnx_embedder import OnnxEmbedder, onnx_cache_dir
+    from index.embed.torch_embedder import TorchEmbedder
 
     export = onnx_cache_dir("all-MiniLM-L6-v2", model_cache())
     texts: list[str] = []

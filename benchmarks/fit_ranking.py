@@ -40,7 +40,8 @@ from bot.cli.evaluate import (  # noqa: E402
     load_questions,
     run,
 )
-from index.search.embedding import load_embedder, model_id_for  # noqa: E402
+from index.embed.loader import load_embedder  # noqa: E402
+from index.embed.model import model_id_for  # noqa: E402
 from index.search.params import PARAMS_FILE, RankingParams  # noqa: E402
 from index.search.retriever import Retriever  # noqa: E402
 from index.store.builder import build_index  # noqa: E402

@@ -34,8 +34,9 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.cli.evaluate import format_table, load_questions, run, score  # noqa: E402
+from index.embed.loader import load_embedder  # noqa: E402
+from index.embed.model import model_id_for  # noqa: E402
 from index.search import retriever as retrieval  # noqa: E402
-from index.search.embedding import load_embedder, model_id_for  # noqa: E402
 from index.search.retriever import Retriever  # noqa: E402
 from index.store.builder import build_index  # noqa: E402
 from index.store.reader import open_index  # noqa: E402

@@ -62,7 +62,7 @@ class Timed:
 
 def run_size(n: int, questions: list[str], embedder, st_model, log=print) -> dict:  # type: ignore[no-untyped-def]
     from bot.cli.output import render_answer
-    from index.search.embedding import model_id_for
+    from index.embed.model import model_id_for
     from index.search.retriever import Retriever
     from index.store.reader import open_index
 
@@ -164,7 +164,7 @@ def main() -> None:
     embedder = load_embedder()
     from sentence_transformers import SentenceTransformer
 
-    from index.search.embedding import resolve_model_path
+    from index.embed.model import resolve_model_path
 
     st_model = SentenceTransformer(str(resolve_model_path("all-MiniLM-L6-v2")), device="cpu")
     questions = queries(args.queries)

@@ -22,6 +22,7 @@ under `benchmarks/out/cache/` (delete it to rebuild).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -516,7 +517,7 @@ def synthetic_vectors(base: np.ndarray, n: int, seed: int = 3) -> np.ndarray:
 
 
 def load_embedder():  # type: ignore[no-untyped-def]
-    from index.search.embedding import load_embedder as load
+    from index.embed.loader import load_embedder as load
 
     return load("all-MiniLM-L6-v2", backend="onnx", cache_root=model_cache())
 
@@ -524,14 +525,16 @@ def load_embedder():  # type: ignore[no-untyped-def]
 def synthetic_index(n: int, embedder=None, log=print) -> Path:  # type: ignore[no-untyped-def]
     """An index dir with `n` synthetic passages (real on-disk format), built once and cached."""
     from index.articles import Article
-    from index.search.embedding import model_id_for
-    from index.store.builder import _write_generation
+    from index.embed.model import model_id_for
     from index.store.generations import (
         CURRENT,
         current_generation,
         new_generation_dir,
         publish_generation,
     )
+    from index.store.writer import write_generation, write_vendor_data
+    from index.vendors.aliases import alias_file_text, read_alias_file
+    from index.vendors.extract import DATA_VERSION
 
     index_dir = CACHE / f"index-{n}"
     if (index_dir / CURRENT).exists() and current_generation(index_dir) is not None:
@@ -570,22 +573,10 @@ def synthetic_index(n: int, embedder=None, log=print) -> Path:  # type: ignore[n
     vectors = synthetic_vectors(base, len(rows))
     log(f"  generated {len(rows):,} passages in {time.perf_counter() - started:.1f} s; indexing")
     tmp = new_generation_dir(index_dir)
-    _write_generation(tmp, articles, rows, vectors, model_id_for("all-MiniLM-L6-v2"), meta)
-    import index.store.builder
-
-    if hasattr(
-        index.store.builder, "_write_vendor_data"
-    ):  # vendor data + near-duplicates, as built
-        import hashlib
-
-        from index.vendors.registry import DATA_VERSION, alias_file_text, read_alias_file
-
-        aliases_hash = hashlib.sha256(
-            f"{DATA_VERSION}\n{alias_file_text(None)}".encode()
-        ).hexdigest()
-        index.store.builder._write_vendor_data(
-            tmp, articles, rows, vectors, read_alias_file(None), aliases_hash
-        )
+    write_generation(tmp, articles, rows, vectors, model_id_for("all-MiniLM-L6-v2"), meta)
+    # vendor data + near-duplicates, as built
+    aliases_hash = hashlib.sha256(f"{DATA_VERSION}\n{alias_file_text(None)}".encode()).hexdigest()
+    write_vendor_data(tmp, articles, rows, vectors, read_alias_file(None), aliases_hash)
     publish_generation(index_dir, tmp)
     log(f"  built synthetic index of {n:,} passages in {time.perf_counter() - started:.1f} s")
     return index_dir

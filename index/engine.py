@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from index.config import EngineConfig
-from index.search.embedding import Embedder, load_embedder, model_id_for
+from index.embed.loader import load_embedder
+from index.embed.model import Embedder, model_id_for
 from index.search.retriever import Retriever
 from index.store.reader import open_index
 
@@ -39,7 +40,7 @@ def build(config: EngineConfig, rebuild: bool = False, progress: bool = False) -
 
 def open_retriever(config: EngineConfig, embedder: Embedder | None = None) -> Retriever:
     """Load the index (checking it matches the configured model), then the embedder."""
-    # Memory-mapped (BM25 arrays, flat FAISS vectors; see index.dense.load_dense): paged in
+    # Memory-mapped (BM25 arrays, flat FAISS vectors; see store/dense.py load_dense): paged in
     # as queries touch them, so start-up does not read them whole (BM25 at 100k passages:
     # 0.33 s -> 0.04 s, benchmarks/), and processes serving one index share the pages.
     from index.lists.answers import ListStatusProvider

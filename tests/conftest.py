@@ -22,7 +22,7 @@ MODEL_CACHE = Path(
 )
 
 from index.config import EngineConfig  # noqa: E402
-from index.search.embedding import load_embedder  # noqa: E402
+from index.embed.loader import load_embedder  # noqa: E402
 
 
 @pytest.fixture(scope="session")

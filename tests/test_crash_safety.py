@@ -24,8 +24,8 @@ import pytest
 from conftest import REPO, cli_env, run_cli
 
 from bot.cli.main import main as cli_main
+from index.embed.model import model_id_for
 from index.errors import IndexCorruptError, IndexIncompatibleError, VendorcheckError
-from index.search.embedding import model_id_for
 from index.search.retriever import Retriever
 from index.store.builder import build_index
 from index.store.generations import current_generation

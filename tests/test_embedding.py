@@ -10,13 +10,15 @@ import faiss
 import numpy as np
 import pytest
 
-from index.search.embedding import OnnxEmbedder, TorchEmbedder, model_id_for
+from index.embed.model import model_id_for
+from index.embed.onnx_embedder import OnnxEmbedder
+from index.embed.torch_embedder import TorchEmbedder
 from index.search.retriever import Retriever
 from index.store import dense
 from index.store.builder import build_index
 from index.store.generations import MANIFEST, current_generation
-from index.store.lexical import TOKEN_PATTERN, _stemmer, tokenize
 from index.store.reader import open_index
+from index.text.terms import TOKEN_PATTERN, stemmer, stems, tokenize
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 TEXTS = [
@@ -133,21 +135,26 @@ def test_query_tokenizer_matches_bm25s():
         texts,
         token_pattern=TOKEN_PATTERN,
         stopwords="en",
-        stemmer=_stemmer(),
+        stemmer=stemmer(),
         return_ids=False,
         show_progress=False,
     )
     assert tokenize(texts) == expected
+    assert [stems(text) for text in texts] == expected  # the query side's cached copy
 
 
 def test_lexical_top_k_matches_bm25s_retrieve():
+    """The query path's BM25 top-k (bm25s scores, then scoring.top_n) is bm25s's `retrieve`."""
+    from index.search.scoring import top_n
     from index.store.lexical import LexicalIndex
 
     texts = [f"vendor {i % 7} federal schedule ban {'gsa ' * (i % 3)}word{i}" for i in range(300)]
     lexical = LexicalIndex.build(texts)
     for query in ["gsa schedule", "vendor 3 ban", "word17", "federal"]:
-        ids, scores = lexical.search(query, 20)
         tokens = [t for t in tokenize([query])[0] if t in lexical.vocab]
+        all_scores = lexical.retriever.get_scores(tokens)
+        ids = top_n(all_scores, 20)
+        scores = all_scores[ids]
         docs, ref = lexical.retriever.retrieve([tokens], k=20, show_progress=False, n_threads=0)
         keep = ref[0] > 0
         assert np.allclose(scores, np.sort(ref[0][keep])[::-1])

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli.output import BOLD, RESET, render_answer
-from index.search.embedding import model_id_for
+from index.embed.model import model_id_for
 from index.search.results import Answer, ArticleRef, Result
 from index.search.retriever import MAX_QUERY_CHARS, Retriever
 from index.store.builder import build_index

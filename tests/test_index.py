@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_cli
 
+from index.embed.model import model_id_for
 from index.errors import IndexIncompatibleError, IndexMissingError
-from index.search.embedding import model_id_for
 from index.search.retriever import Retriever
 from index.store.builder import build_index
 from index.store.reader import open_index

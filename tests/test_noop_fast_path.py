@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from index.search.embedding import model_id_for
+from index.embed.model import model_id_for
 from index.store.builder import build_index
 from index.store.generations import MANIFEST, current_generation
 

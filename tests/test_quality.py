@@ -12,8 +12,8 @@ import pytest
 from conftest import FIXTURES, REPO, run_cli
 
 from bot.cli.evaluate import load_questions, run
+from index.embed.model import model_id_for
 from index.errors import IndexIncompatibleError
-from index.search.embedding import model_id_for
 from index.search.retriever import Retriever
 from index.store.builder import build_index
 from index.store.reader import open_index

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from index.articles import Article
+from index.vendors.aliases import AliasFileError, read_alias_file
 from index.vendors.names import key_of
-from index.vendors.registry import AliasFileError, VendorIndex, read_alias_file
+from index.vendors.registry import VendorIndex
 
 
 @pytest.mark.parametrize(

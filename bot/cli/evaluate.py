@@ -25,7 +25,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from index.errors import VendorcheckError
+from index import VendorcheckError
 
 PIPELINES = ("dense", "lexical", "hybrid")
 LABELS = {"dense": "dense-only", "lexical": "lexical-only", "hybrid": "shipped"}
@@ -150,8 +150,8 @@ def run(
     stored, embedder, questions: list[Question], pipelines=PIPELINES, **options
 ) -> list[Metrics]:  # type: ignore[no-untyped-def]
     """Answer every question with every pipeline (one loaded index, one embedder)."""
+    from index import Retriever
     from index.search.baselines import BaselineRetriever
-    from index.search.retriever import Retriever
 
     out = []
     for pipeline in pipelines:
@@ -184,9 +184,7 @@ def format_table(metrics: list[Metrics]) -> str:
 
 
 def cmd_eval(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
-    from index.engine import build, make_embedder
-    from index.search.embedding import model_id_for
-    from index.store.reader import open_index
+    from index import build, make_embedder, model_id_for, open_index
 
     questions = load_questions(Path(args.file))
     if args.corpus:

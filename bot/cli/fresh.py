@@ -14,10 +14,8 @@ from collections.abc import Callable, Sequence
 
 from bot.cli.alerting import post_to_watchers
 from bot.cli.output import describe, print_build_report, print_refresh
-from index.config import EngineConfig
-from index.ingest.refresh import RefreshReport, add_urls, sync_feeds
+from index import EngineConfig, RefreshReport, Watchlist, add_urls, sync_feeds
 from index.text.urls import normalize_url
-from index.watch.watchlist import Watchlist
 
 
 def send_alerts(report: RefreshReport, config: EngineConfig, enabled: bool) -> None:
@@ -44,7 +42,7 @@ def add_urls_cli(
     if report.build is not None:
         print_build_report(report.build)
     elif extra_ok:
-        from index.engine import build
+        from index import build
 
         print_build_report(build(config, progress=sys.stderr.isatty()))
     send_alerts(report, config, alerts)

@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.cli.output import print_build_report
-from index.config import EngineConfig, load_env_file
-from index.errors import VendorcheckError
+from index import EngineConfig, VendorcheckError, load_env_file
 
 SAMPLE_QUESTION = "is Kaspersky allowed on GSA?"
 Handler = Callable[[argparse.Namespace, EngineConfig], int]
@@ -34,7 +33,7 @@ def _config(args: argparse.Namespace) -> EngineConfig:
 
 
 def cmd_index(args: argparse.Namespace, config: EngineConfig) -> int:
-    from index.engine import build
+    from index import build
 
     report = build(config, rebuild=args.rebuild, progress=sys.stderr.isatty() and not args.quiet)
     if not args.quiet:
@@ -57,7 +56,7 @@ def _questions(args: argparse.Namespace) -> Iterable[str]:
 
 def cmd_ask(args: argparse.Namespace, config: EngineConfig) -> int:
     from bot.cli.output import render_answer
-    from index.engine import open_retriever
+    from index import open_retriever
 
     if not args.batch and not " ".join(args.question).strip():
         print(
@@ -82,8 +81,7 @@ def cmd_ask(args: argparse.Namespace, config: EngineConfig) -> int:
 
 def cmd_add(args: argparse.Namespace, config: EngineConfig) -> int:
     """Copy article files into the corpus and/or fetch article URLs, then index them."""
-    from index.engine import build
-    from index.errors import ArticleError
+    from index import ArticleError, build
     from index.ingest.loaders import ARTICLE_SUFFIXES, load_article_file
     from index.text.urls import is_url
 
@@ -122,8 +120,7 @@ def cmd_add(args: argparse.Namespace, config: EngineConfig) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, config: EngineConfig) -> int:
-    from index.search.embedding import model_id_for
-    from index.store.reader import open_index
+    from index import model_id_for, open_index
 
     stored = open_index(config.index_dir, model_id_for(config.model))
     size = sum(f.stat().st_size for f in stored.generation.rglob("*") if f.is_file())

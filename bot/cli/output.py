@@ -10,10 +10,10 @@ import sys
 import textwrap
 from typing import TYPE_CHECKING, TextIO
 
-from index.search.results import Answer, Result
+from index import Answer, Result
 
 if TYPE_CHECKING:  # ingestion pulls fetching and feed libraries: not for `vendorcheck ask`
-    from index.ingest.refresh import Outcome, RefreshReport
+    from index import Outcome, RefreshReport
 
 # C0/C1 controls (newline aside), bidi overrides, and lone surrogates (which `print` cannot
 # even encode: a .jsonl article or YAML front matter can carry a "\udcff" escape).

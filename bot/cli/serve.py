@@ -26,12 +26,12 @@ from bot.slack.settings import (
     SlackConfigError,
     SlackSettings,
 )
-from index.config import EngineConfig
+from index import EngineConfig
 
 
 def load_runtime(config: EngineConfig, settings: SlackSettings) -> BotRuntime:
     """Index + model loaded once, warmed up, then the Bolt app. Raises VendorcheckError."""
-    from index.engine import open_retriever
+    from index import open_retriever
 
     retriever = LiveRetriever(
         open_retriever(config), config.index_dir, config.model, settings.reload_interval

@@ -14,12 +14,16 @@ import logging
 import threading
 from pathlib import Path
 
-from index.errors import VendorcheckError
-from index.search.embedding import Embedder, model_id_for
-from index.search.results import Answer
-from index.search.retriever import Retriever
+from index import (
+    Answer,
+    Embedder,
+    Retriever,
+    StoredIndex,
+    VendorcheckError,
+    model_id_for,
+    open_index,
+)
 from index.store.generations import current_generation
-from index.store.reader import StoredIndex, open_index
 
 log = logging.getLogger("vendorcheck.index")
 

@@ -303,6 +303,19 @@ def _read(
         return Page(url=shown, requested_url=shown, status=304, headers=headers)
     if status >= 400:
         raise _status_error(status, shown)
+    return Page(
+        url=shown,
+        requested_url=shown,
+        status=status,
+        content_type=content_type,
+        charset=charset,
+        body=_read_body(response, shown, limits, deadline),
+        headers=headers,
+    )
+
+
+def _read_body(response: httpx.Response, shown: str, limits: FetchLimits, deadline: float) -> bytes:
+    """The body, refused past the size limit (declared or read) or the overall deadline."""
     megabytes = limits.max_bytes / (1024 * 1024)
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
@@ -319,15 +332,7 @@ def _read(
         raise NetworkError(f"{shown}: timed out after {limits.timeout:g} s") from None
     except httpx.HTTPError as exc:
         raise NetworkError(f"{shown}: {_describe(exc)}") from None
-    return Page(
-        url=shown,
-        requested_url=shown,
-        status=status,
-        content_type=content_type,
-        charset=charset,
-        body=bytes(body),
-        headers=headers,
-    )
+    return bytes(body)
 
 
 def _describe(exc: Exception | None) -> str:

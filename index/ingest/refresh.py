@@ -17,6 +17,7 @@ from pathlib import Path
 
 from index.articles import Article
 from index.config import EngineConfig
+from index.embed.model import Embedder, model_id_for
 from index.errors import VendorcheckError
 from index.ingest.extract import NoTextError, NotHtmlError, extract_article, to_markdown
 from index.ingest.feeds import STATE_FILE, FeedError, FeedSpec, FeedState, load_feeds, read_feed
@@ -29,7 +30,6 @@ from index.ingest.webcorpus import (
     read_article,
     saved_id,
 )
-from index.search.embedding import Embedder, model_id_for
 from index.store.builder import BuildReport, build_index
 from index.store.generations import MANIFEST, current_generation
 from index.vendors.mentions import find_mention, mentions
@@ -207,6 +207,23 @@ def sync_feeds(
     When `cancel` is set (the server is stopping), no further entries are fetched; what was
     fetched is indexed and the rest is left for the next sync.
     """
+    specs = _feed_specs(config, only)
+    report = RefreshReport()
+    with _LOCK:
+        state = FeedState(config.data_dir / STATE_FILE)
+        batch = _Batch(config, limits or FetchLimits.from_env(), embedder)
+        done = [read for spec in specs if (read := _sync_feed(batch, spec, state, report, cancel))]
+        _finish(batch, report, progress)
+        for feed in done:
+            state.mark_seen(feed.spec.url, feed.handled)
+            if not feed.retry:  # else: re-read the whole feed next time to retry what failed
+                state.set_validators(feed.spec.url, feed.etag, feed.last_modified)
+        state.save()
+    return report
+
+
+def _feed_specs(config: EngineConfig, only: Sequence[str]) -> list[FeedSpec]:
+    """The feeds to sync: all of feeds.yml, or those named (or given by URL) in `only`."""
     path = feeds_path(config)
     specs = load_feeds(path)
     if only:
@@ -218,50 +235,58 @@ def sync_feeds(
         raise VendorcheckError(
             f"no feeds configured: list RSS/Atom feeds in {path} (see README, Feeds)"
         )
-    report = RefreshReport()
-    with _LOCK:
-        state = FeedState(config.data_dir / STATE_FILE)
-        batch = _Batch(config, limits or FetchLimits.from_env(), embedder)
-        done: list[tuple[FeedSpec, list[str], bool, str | None, str | None]] = []
-        for spec in specs:
-            summary = FeedSummary(spec.label)
-            report.feeds.append(summary)
-            try:
-                read = read_feed(spec, state, batch.limits)
-            except (FetchError, FeedError) as exc:
-                summary.error = str(exc)
-                continue
-            if read.not_modified:
-                summary.not_modified = True
-                continue
-            summary.new_entries = len(read.entries)
-            handled: list[str] = []
-            retry = False
-            for entry in read.entries:
-                if cancel is not None and cancel.is_set():
-                    retry = True
-                    break
-                preview = f"{entry.title}\n{entry.summary}"
-                filters = spec.filters
-                if filters and any(find_mention(preview, term) for term in filters):
-                    filters = ()  # the entry itself already matches
-                hints = {
-                    "title": entry.title,
-                    "published": entry.published,
-                    "author": entry.author,
-                    "publisher": read.title,
-                }
-                outcome = batch.add(entry.link, hints, filters, feed=spec.label)
-                report.outcomes.append(outcome)
-                if outcome.transient:
-                    retry = True
-                else:
-                    handled.append(entry.key)
-            done.append((spec, handled, retry, read.etag, read.last_modified))
-        _finish(batch, report, progress)
-        for spec, handled, retry, etag, last_modified in done:
-            state.mark_seen(spec.url, handled)
-            if not retry:  # else: re-read the whole feed next time to retry what failed
-                state.set_validators(spec.url, etag, last_modified)
-        state.save()
-    return report
+    return specs
+
+
+@dataclass
+class _FeedRead:
+    """One feed read in a sync: what to remember about it once the batch is indexed."""
+
+    spec: FeedSpec
+    handled: list[str]  # entry keys done with (added, filtered, failed for good)
+    retry: bool  # some entry should be tried again: keep the old validators
+    etag: str | None
+    last_modified: str | None
+
+
+def _sync_feed(
+    batch: _Batch,
+    spec: FeedSpec,
+    state: FeedState,
+    report: RefreshReport,
+    cancel: threading.Event | None,
+) -> _FeedRead | None:
+    """Read one feed and add its new entries to the batch; None when it had nothing new."""
+    summary = FeedSummary(spec.label)
+    report.feeds.append(summary)
+    try:
+        read = read_feed(spec, state, batch.limits)
+    except (FetchError, FeedError) as exc:
+        summary.error = str(exc)
+        return None
+    if read.not_modified:
+        summary.not_modified = True
+        return None
+    summary.new_entries = len(read.entries)
+    done = _FeedRead(spec, [], False, read.etag, read.last_modified)
+    for entry in read.entries:
+        if cancel is not None and cancel.is_set():
+            done.retry = True
+            break
+        preview = f"{entry.title}\n{entry.summary}"
+        filters = spec.filters
+        if filters and any(find_mention(preview, term) for term in filters):
+            filters = ()  # the entry itself already matches
+        hints = {
+            "title": entry.title,
+            "published": entry.published,
+            "author": entry.author,
+            "publisher": read.title,
+        }
+        outcome = batch.add(entry.link, hints, filters, feed=spec.label)
+        report.outcomes.append(outcome)
+        if outcome.transient:
+            done.retry = True
+        else:
+            done.handled.append(entry.key)
+    return done

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from index.embed.model import Embedder
 from index.search.assemble import ResultBuilder
-from index.search.embedding import Embedder
 from index.search.passages import PassageSearch
 from index.search.plan import USAGE, clean_query
 from index.search.results import Answer

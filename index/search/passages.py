@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.search.embedding import Embedder
+from index.embed.model import Embedder
 from index.search.scoring import bm25_ceiling, top_n
 from index.store.dense import search_dense
 from index.store.reader import StoredIndex

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, word_set
-from index.vendors.registry import QUESTION_WORDS, VendorIndex, VendorMatch
+from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, QUESTION_WORDS, word_set
+from index.vendors.registry import VendorIndex, VendorMatch
 
 MAX_QUERY_CHARS = 500  # longer queries are cut (with a note): the model reads ~256 tokens anyway
 USAGE = 'Ask about a vendor, e.g. "is Kaspersky allowed on GSA?", or give a vendor name.'

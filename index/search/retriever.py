@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.embed.model import Embedder
 from index.search.assemble import ResultBuilder
 from index.search.brief import BriefMaker, join_names, plural
-from index.search.embedding import Embedder
 from index.search.params import RankingParams, load_params
 from index.search.passages import PassageSearch
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query

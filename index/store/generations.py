@@ -5,6 +5,7 @@ Layout of `index_dir`::
     CURRENT                  name of the live generation (replaced atomically)
     gen-<time>-<rand>/       one complete index
         manifest.json        format, model, dimension, dense index spec, per-article hashes
+                             (`manifest.py`)
         articles.jsonl       article metadata and text (quotes are slices of this text)
         passages.npy         int32 rows (article index, start, end)
         embeddings.npy       float32 passage vectors (reused by incremental builds)
@@ -27,15 +28,10 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.errors import (
-    IndexCorruptError,
-    IndexIncompatibleError,
-    VendorcheckError,
-)
+from index.errors import IndexCorruptError, VendorcheckError
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -74,6 +70,14 @@ def atomic_write_text(path: Path, text: str) -> None:
         os.fsync(handle.fileno())
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @contextlib.contextmanager
@@ -125,12 +129,8 @@ def record_files(generation: Path) -> None:
     files = {}
     for file in sorted(generation.rglob("*")):
         if file.is_file() and file != manifest_path:
-            digest = hashlib.sha256()
-            with open(file, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
             rel = file.relative_to(generation).as_posix()
-            files[rel] = {"size": file.stat().st_size, "sha256": digest.hexdigest()}
+            files[rel] = {"size": file.stat().st_size, "sha256": file_sha256(file)}
     data["files"] = files
     manifest_path.write_text(json.dumps(data, indent=1), encoding="utf-8")
 
@@ -164,113 +164,6 @@ def collect_garbage(index_dir: Path) -> None:
     )
     for path in old[KEEP_OLD_GENERATIONS:]:
         shutil.rmtree(path, ignore_errors=True)
-
-
-@dataclass
-class Manifest:
-    data: dict
-
-    @property
-    def model(self) -> str:
-        return str(self.data.get("model", ""))
-
-    @property
-    def dim(self) -> int:
-        return int(self.data.get("dim", 0))
-
-    @property
-    def article_hashes(self) -> dict[str, str]:
-        return {aid: meta["hash"] for aid, meta in self.data.get("articles", {}).items()}
-
-    @classmethod
-    def read(cls, generation: Path) -> Manifest:
-        path = generation / MANIFEST
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
-        except UnicodeDecodeError:
-            raise IndexCorruptError(f"{path} is garbled (not UTF-8); {REBUILD_HINT}") from None
-        except ValueError:
-            raise IndexCorruptError(f"{path} is garbled (not JSON); {REBUILD_HINT}") from None
-        except OSError as exc:
-            raise IndexCorruptError(f"cannot read {path}: {exc.strerror}; {REBUILD_HINT}") from None
-        problem = _manifest_problem(data)
-        if problem:
-            raise IndexCorruptError(f"{path} is garbled ({problem}); {REBUILD_HINT}")
-        return cls(data)
-
-    def check_compatible(self, generation: Path, model_id: str | None) -> None:
-        version = self.data.get("format_version")
-        if version != FORMAT_VERSION:
-            raise IndexIncompatibleError(
-                f"{generation / MANIFEST}: index format {version!r}, this vendorcheck reads "
-                f"format {FORMAT_VERSION}; {REBUILD_HINT}"
-            )
-        if model_id is not None and self.model != model_id:
-            raise IndexIncompatibleError(
-                f"{generation / MANIFEST}: index built with model {self.model!r} but "
-                f"VENDORCHECK_MODEL is {model_id!r}; {REBUILD_HINT} (or set VENDORCHECK_MODEL back)"
-            )
-
-    def check_files(self, generation: Path) -> None:
-        """Every file the manifest lists is there with its recorded size (cheap: stat only)."""
-        for rel, meta in self.data.get("files", {}).items():
-            path = generation / rel
-            try:
-                size = path.stat().st_size
-            except FileNotFoundError:
-                raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
-            if size != meta["size"]:
-                raise IndexCorruptError(
-                    f"{path} is {size} bytes, the index wrote {meta['size']} (truncated or "
-                    f"overwritten); {REBUILD_HINT}"
-                )
-
-    def verify_hash(self, generation: Path, rel: str) -> None:
-        """Full sha256 check of one file, for data a build is about to reuse."""
-        meta = self.data.get("files", {}).get(rel)
-        if meta is None or "sha256" not in meta:
-            return  # written before hashes were recorded
-        digest = hashlib.sha256()
-        path = generation / rel
-        try:
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-        except FileNotFoundError:
-            raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
-        if digest.hexdigest() != meta["sha256"]:
-            raise IndexCorruptError(f"{path} is garbled (checksum mismatch); {REBUILD_HINT}")
-
-
-def _manifest_problem(data: object) -> str:
-    """What is wrong with a parsed manifest, or "" if every field later code relies on is sane."""
-    if not isinstance(data, dict) or "format_version" not in data:
-        return "not a vendorcheck manifest"
-    if data.get("format_version") != FORMAT_VERSION:
-        return ""  # check_compatible reports the version with its own message
-    if not isinstance(data.get("model"), str):
-        return "no model name"
-    dim = data.get("dim")
-    if not isinstance(dim, int) or isinstance(dim, bool) or dim <= 0:
-        return f"bad dimension {dim!r}"
-    articles = data.get("articles")
-    if not isinstance(articles, dict):
-        return "no article list"
-    for meta in articles.values():
-        if not (
-            isinstance(meta, dict)
-            and isinstance(meta.get("hash"), str)
-            and all(isinstance(meta.get(key), int) for key in ("first_passage", "passages"))
-        ):
-            return "bad article entry"
-    files = data.get("files", {})
-    if not isinstance(files, dict) or not all(
-        isinstance(v, dict) and isinstance(v.get("size"), int) for v in files.values()
-    ):
-        return "bad file list"
-    return ""
 
 
 def now_iso() -> str:

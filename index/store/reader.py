@@ -23,9 +23,9 @@ from index.store.generations import (
     LEXICAL,
     PASSAGES,
     REBUILD_HINT,
-    Manifest,
     current_generation,
 )
+from index.store.manifest import Manifest
 from index.vendors.registry import VENDORS_FILE, VendorIndex
 
 

@@ -260,13 +260,27 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b", re.I)
+# Words that carry the question, not the vendor: never read as (part of) a vendor name.
+QUESTION_WORDS = word_set(
+    """
+    is are was were be can could should would will do does did has have had may might must
+    what which who whom whose when where why how whether any all some latest news status
+    update updates brief summary about vendor vendors company product products allowed allow
+    ban banned bans banning block blocked prohibited prohibit sanction sanctions sanctioned
+    safe unsafe risk risky approved approve use using used buy buying trust trusted still ok
+    okay issue issues problem problems concern concerns federal government agencies agency
+    contractor contractors list listed removed remove tell me us show give find anything
+    something info information
+    """
+)
+
+POSSESSIVE = re.compile(r"(?<=\w)['’]s\b", re.I)
 _NON_WORD = re.compile(r"[^\w&]+")
 
 
 def words(text: str) -> list[str]:
     """Lower-cased words of `text` with possessives dropped ("Kaspersky's" -> "kaspersky")."""
-    return [w for w in _NON_WORD.split(_POSSESSIVE.sub("", text).lower()) if w and w != "_"]
+    return [w for w in _NON_WORD.split(POSSESSIVE.sub("", text).lower()) if w and w != "_"]
 
 
 def key_of(name: str) -> str:
