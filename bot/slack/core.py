@@ -16,8 +16,8 @@ from bot.slack.feedback import FeedbackStore
 from bot.slack.middleware import RateLimiter, TTLSet
 from bot.slack.render import ButtonState, render_answer, render_notice
 from bot.slack.settings import SlackSettings
+from index.search.plan import clean_query
 from index.search.results import Answer
-from index.search.retriever import MAX_QUERY_CHARS
 
 log = logging.getLogger("vendorcheck.bot")
 
@@ -27,8 +27,6 @@ TIMEOUT_TEXT = (
 ERROR_TEXT = "Sorry, something went wrong while answering. Please try again."
 BUSY_TEXT = "vendorcheck is busy or restarting right now; please ask again in a minute."
 EXPIRED_TEXT = "That answer is no longer available; please ask again."
-# Worded as index.search.retriever.clean_query words its own cut at MAX_QUERY_CHARS.
-LONG_QUERY_NOTE = "Your question was {length:,} characters; only the first {kept} were used."
 HELP_WORDS = {"", "help", "-h", "--help", "?", "usage"}
 NO_UNFURL = {"unfurl_links": False, "unfurl_media": False}
 
@@ -56,14 +54,9 @@ class VendorcheckBot:
         self.subcommands: dict[str, Subcommand] = {}
 
     def ask(self, query: str) -> Answer:
-        """The engine's answer. The engine cuts a question at MAX_QUERY_CHARS itself (and says
-        so); only a lower VENDORCHECK_MAX_QUERY_CHARS is applied here."""
-        notes = []
-        limit = self.settings.max_query_chars
-        if limit < MAX_QUERY_CHARS and len(query) > limit:
-            cut = query[:limit].rsplit(" ", 1)[0] or query[:limit]
-            notes.append(LONG_QUERY_NOTE.format(length=len(query), kept=len(cut)))
-            query = cut
+        """The engine's answer; a VENDORCHECK_MAX_QUERY_CHARS below the engine's own cap cuts
+        the question first, with the engine's own cut and note."""
+        query, notes = clean_query(query, self.settings.max_query_chars)
         answer = self.asker.ask(query, k=self.settings.max_sources)
         answer.notices = notes + [n for n in answer.notices if n not in notes]
         return answer

@@ -60,12 +60,14 @@ def _acronym_or_compound(original: str, known_word: Callable[[str], bool]) -> bo
     return len(parts) > 1 and any(known_word(p.lower()) for p in parts)
 
 
-def clean_query(raw: str) -> tuple[str, list[str]]:
-    """Collapse control characters and whitespace; cut over-long queries. Returns notes too."""
+def clean_query(raw: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, list[str]]:
+    """Collapse control characters and whitespace; cut queries over `limit` characters
+    between words (a caller may set a lower cap, e.g. the bot's). Returns notes too."""
     notes: list[str] = []
     text = " ".join(_CONTROL.sub(" ", raw or "").split())
-    if len(text) > MAX_QUERY_CHARS:
-        cut = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or text[:MAX_QUERY_CHARS]
+    limit = max(1, min(limit, MAX_QUERY_CHARS))
+    if len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
         notes.append(
             f"Your question was {len(text):,} characters; only the first {len(cut)} were used."
         )
