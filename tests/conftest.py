@@ -91,3 +91,50 @@ def run_cli(config: EngineConfig, *args: str, input: str | None = None, **extra:
         text=True,
         timeout=300,
     )
+
+
+SEED_LONG = (
+    "The FCC banned the sale of Zentara modems after finding they route traffic through "
+    "undisclosed relays, and carriers must replace installed units by the end of the year.\n"
+)
+SEED_SHORT = "The FCC banned the sale of Zentara modems.\n"
+
+
+def seed_corpus(root: Path, body: str = SEED_LONG, url: bool = True) -> Path:
+    """A one-article corpus under `root` (fictional vendor Zentara) for the freshness tests."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    link = "url: https://example.com/zentara\n" if url else ""
+    (corpus / "seed.md").write_text(
+        f"---\ntitle: Zentara modems banned by FCC\n{link}publisher: Example News\n"
+        f"published: 2020-11-05\n---\n\n{body}",
+        encoding="utf-8",
+    )
+    return corpus
+
+
+def root_config(root: Path, corpus: Path, model_cache: Path) -> EngineConfig:
+    """Index and state beside `corpus` under `root`."""
+    return EngineConfig(
+        corpus_dir=corpus,
+        index_dir=root / "index",
+        data_dir=root / "data",
+        model_cache_dir=model_cache,
+    )
+
+
+def modules_loaded_by(code: str, *argv: str) -> list[str]:
+    """The modules a fresh interpreter has loaded after running `code` (with `argv`); the
+    code's last line must print them: `print(json.dumps(sorted(sys.modules)))`."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    import json
+
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import ast
 import importlib
-import json
 import pkgutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import modules_loaded_by
 
 import index
 from index.errors import VendorcheckError
@@ -184,16 +182,7 @@ print(json.dumps(sorted(sys.modules)))
 
 def loaded_by(code: str) -> list[str]:
     """The modules a fresh interpreter has loaded after running `code`."""
-    done = subprocess.run(
-        [sys.executable, "-c", LOADED.format(code=code)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return modules_loaded_by(LOADED.format(code=code))
 
 
 def engine(modules: list[str]) -> list[str]:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 import frontmatter
 import pytest
-from conftest import run_cli
+from conftest import run_cli, seed_corpus
 from fresh_server import Site, article_html, atom, rss
 
 from index.config import EngineConfig
@@ -92,16 +92,7 @@ def site():
 
 @pytest.fixture
 def config(tmp_path: Path, config_for) -> EngineConfig:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "seed.md").write_text(
-        "---\ntitle: Zentara modems banned by FCC\nurl: https://example.com/zentara\n"
-        "publisher: Example News\npublished: 2020-11-05\n---\n\n"
-        "The FCC banned the sale of Zentara modems after finding they route traffic through "
-        "undisclosed relays, and carriers must replace installed units by the end of the year.\n",
-        encoding="utf-8",
-    )
-    return config_for(corpus)
+    return config_for(seed_corpus(tmp_path))
 
 
 def _web_files(config: EngineConfig) -> list[Path]:

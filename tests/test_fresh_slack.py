@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SEED_SHORT, root_config, seed_corpus
 from fresh_server import Site, article_html, rss
 from slack_fakes import FakeSlack, send_signed, slack_env, slash_body
 from slack_harness import BotServer, make_settings, start_serve
@@ -18,7 +19,6 @@ from bot.runtime.live_index import LiveRetriever
 from bot.slack.listeners.admin import attach
 from bot.slack.mrkdwn import urls_in
 from bot.slack.settings import parse_interval
-from index.config import EngineConfig
 from index.engine import build, open_retriever
 from index.errors import VendorcheckError
 
@@ -69,21 +69,7 @@ def site():
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, model_cache, embedder, fake):
     root: Path = tmp_path_factory.mktemp("fresh-slack")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "seed.md").write_text(
-        "---\ntitle: Zentara modems banned by FCC\nurl: https://example.com/zentara\n"
-        "publisher: Example News\npublished: 2020-11-05\n---\n\n"
-        "The FCC banned the sale of Zentara modems after finding they route traffic through "
-        "undisclosed relays, and carriers must replace installed units by the end of the year.\n",
-        encoding="utf-8",
-    )
-    config = EngineConfig(
-        corpus_dir=corpus,
-        index_dir=root / "index",
-        data_dir=root / "data",
-        model_cache_dir=model_cache,
-    )
+    config = root_config(root, seed_corpus(root), model_cache)
     build(config)
     asker = LiveRetriever(open_retriever(config, embedder), config.index_dir, config.model, 0)
     server = BotServer(make_settings(fake), asker, config.data_dir).start()
@@ -243,24 +229,13 @@ def test_serve_syncs_on_schedule_alerts_and_answers_from_the_new_index(
     tmp_path, model_cache, fake, site
 ):
     """`vendorcheck serve` as deployed: VENDORCHECK_SYNC_INTERVAL drives the feed sync."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "seed.md").write_text(
-        "---\ntitle: Zentara modems banned by FCC\npublisher: Example News\n"
-        "published: 2020-11-05\n---\n\nThe FCC banned the sale of Zentara modems.\n",
-        encoding="utf-8",
-    )
+    corpus = seed_corpus(tmp_path, SEED_SHORT, url=False)
     feed = [
         {"title": "Ostrava", "link": site.url("/feeds/ostrava.html"), "date": "Tue, 01 Oct 2024"}
     ]
     site.add("/serve.xml", rss("Serve", feed), content_type="application/rss+xml", conditional=True)
     (corpus / "feeds.yml").write_text(f"feeds:\n  - url: {site.url('/serve.xml')}\n")
-    config = EngineConfig(
-        corpus_dir=corpus,
-        index_dir=tmp_path / "index",
-        data_dir=tmp_path / "data",
-        model_cache_dir=model_cache,
-    )
+    config = root_config(tmp_path, corpus, model_cache)
     build(config)
     from index.watch.watchlist import Watchlist
 

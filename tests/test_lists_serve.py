@@ -8,12 +8,12 @@ import json
 import signal
 import time
 
+from conftest import SEED_SHORT, root_config, seed_corpus
 from slack_fakes import send_signed, slack_env, slash_body
 from slack_harness import start_serve
 from test_lists_sync import ListServer
 from test_lists_watch import ENTITY_LIST, FIXTURES, HIKVISION, csl_version, publish, watch
 
-from index.config import EngineConfig
 from index.engine import build
 from index.lists import sync_lists
 
@@ -21,19 +21,7 @@ from index.lists import sync_lists
 def test_serve_syncs_the_lists_on_schedule_alerts_once_and_answers_with_the_new_entry(
     tmp_path, model_cache, fake, monkeypatch
 ):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "seed.md").write_text(
-        "---\ntitle: Zentara modems banned by FCC\npublisher: Example News\n"
-        "published: 2020-11-05\n---\n\nThe FCC banned the sale of Zentara modems.\n",
-        encoding="utf-8",
-    )
-    config = EngineConfig(
-        corpus_dir=corpus,
-        index_dir=tmp_path / "index",
-        data_dir=tmp_path / "data",
-        model_cache_dir=model_cache,
-    )
+    config = root_config(tmp_path, seed_corpus(tmp_path, SEED_SHORT, url=False), model_cache)
     build(config)
     lists = ListServer()
     urls = {

@@ -61,12 +61,17 @@ class ListServer:
         self.httpd.server_close()
 
 
-@pytest.fixture
-def server(monkeypatch):
-    srv = ListServer()
+def point_lists_at(monkeypatch, srv: ListServer) -> ListServer:
+    """Make `lists sync` fetch both sources from the loopback server `srv`."""
     monkeypatch.setenv("VENDORCHECK_ALLOW_PRIVATE_URLS", "1")
     monkeypatch.setenv("VENDORCHECK_LISTS_CSL_URL", f"{srv.url}/consolidated.json")
     monkeypatch.setenv("VENDORCHECK_LISTS_FCC_URL", f"{srv.url}/supplychain/coveredlist")
+    return srv
+
+
+@pytest.fixture
+def server(monkeypatch):
+    srv = point_lists_at(monkeypatch, ListServer())
     yield srv
     srv.stop()
 

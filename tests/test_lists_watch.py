@@ -10,7 +10,7 @@ import json
 
 import pytest
 from slack_fakes import BOT_TOKEN, all_text
-from test_lists_sync import FIXTURES, ListServer
+from test_lists_sync import FIXTURES, ListServer, point_lists_at
 
 import bot.cli
 from index.config import EngineConfig
@@ -57,10 +57,7 @@ def csl_version(*extra: dict) -> bytes:
 
 @pytest.fixture
 def lists_server(monkeypatch):
-    server = ListServer()
-    monkeypatch.setenv("VENDORCHECK_ALLOW_PRIVATE_URLS", "1")
-    monkeypatch.setenv("VENDORCHECK_LISTS_CSL_URL", f"{server.url}/consolidated.json")
-    monkeypatch.setenv("VENDORCHECK_LISTS_FCC_URL", f"{server.url}/supplychain/coveredlist")
+    server = point_lists_at(monkeypatch, ListServer())
     server.routes["/supplychain/coveredlist"] = (
         (FIXTURES / "coveredlist.html").read_bytes(),
         "text/html; charset=utf-8",

@@ -5,12 +5,10 @@ missing command), and imports only go down the layers cli -> slack -> runtime ->
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import modules_loaded_by
 
 REPO = Path(__file__).resolve().parent.parent
 SERVING = ("slack_bolt", "slack_sdk", "starlette", "uvicorn", "bot.slack", "bot.runtime")
@@ -28,16 +26,7 @@ print(json.dumps(sorted(sys.modules)))
 
 def loaded_after(*argv: str) -> list[str]:
     """The modules a fresh interpreter has loaded after `vendorcheck ARGV` parsed its arguments."""
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return modules_loaded_by(PROBE, *argv)
 
 
 def serving(modules: list[str]) -> list[str]:
