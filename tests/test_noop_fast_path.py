@@ -51,3 +51,18 @@ def test_unchanged_files_skip_parsing_but_report_the_same(
     path.write_text(path.read_text().replace("firmware 7.4.2", "firmware 7.4.3"))
     update = build_index(fixture_corpus, index_dir, MODEL_ID, lambda: embedder)
     assert update.changed == ["norvel-2023-01-10-router-flaw"]
+
+
+def test_a_new_tokenizer_rebuilds_bm25_without_re_embedding(
+    fixture_corpus, tmp_path, embedder, monkeypatch
+):
+    """An index built with other BM25 terms is not reused as it is: the query's terms must be
+    the index's. The vectors are reused; the new generation is written without the model."""
+    index_dir = tmp_path / "index"
+    first = build_index(fixture_corpus, index_dir, MODEL_ID, lambda: embedder)
+    import index.store.builder
+
+    monkeypatch.setattr(index.store.builder, "TERMS_VERSION", 999)
+    again = build_index(fixture_corpus, index_dir, MODEL_ID, lambda: 1 / 0)
+    assert again.wrote_new_generation and again.generation != first.generation
+    assert again.embedded_passages == 0

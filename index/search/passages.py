@@ -6,6 +6,7 @@ vendor passages come from the stored vectors (memory-mapped) instead of a second
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,22 +54,54 @@ class PassageSearch:
         special tokens around every input)."""
         return self.embedder.count_tokens([word])[0] - 2
 
+    def named_together(self, words: list[str]) -> bool:
+        """Some passage contains every one of `words`."""
+        postings = [self._posting(t) for word in words for t in stems(word)]
+        if not postings or any(p is None for p in postings):
+            return False
+        rows = postings[0]
+        for posting in postings[1:]:
+            rows = np.intersect1d(rows, posting)
+        return len(rows) > 0
+
+    def _posting(self, stem: str) -> np.ndarray | None:
+        token_id = self._vocab.get(stem)
+        if token_id is None:
+            return None
+        start, end = self._postings["indptr"][token_id : token_id + 2]
+        return np.asarray(self._postings["indices"][start:end], dtype=np.int64)
+
     def rows_naming(self, words: list[str]) -> np.ndarray:
         """Passages that name the phrase `words`: those containing all of its words, or, when
         none does ("Shenzhen Da-Jiang Innovations Sciences and Technologies"), as many as
         possible, starting from the rarest word."""
-        postings = []
-        for stem in dict.fromkeys(t for word in words for t in stems(word)):
-            token_id = self._vocab.get(stem)
-            if token_id is not None:
-                start, end = self._postings["indptr"][token_id : token_id + 2]
-                postings.append(np.asarray(self._postings["indices"][start:end], dtype=np.int64))
+        found = (self._posting(t) for t in dict.fromkeys(t for w in words for t in stems(w)))
+        postings = [p for p in found if p is not None]
         rows: np.ndarray | None = None
         for posting in sorted(postings, key=len):
             narrowed = posting if rows is None else np.intersect1d(rows, posting)
             if len(narrowed):
                 rows = narrowed
         return np.unique(rows) if rows is not None else np.zeros(0, dtype=np.int64)
+
+    def passage_text(self, row: int) -> str:
+        article, start, end = (int(x) for x in self.index.passages[row])
+        return self.index.articles[article].text[start:end]
+
+    def rows_with_phrase(self, phrase: str) -> np.ndarray:
+        """Passages that contain `phrase` as written (case aside), e.g. a rule number
+        "M-23-13" or a name "China Telecom Americas": BM25 postings narrow the search to the
+        passages with all its terms, then the text itself is checked."""
+        words = [w for w in re.split(r"[\s]+", phrase) if w]
+        if not words or not self.named_together(words):
+            return np.zeros(0, dtype=np.int64)
+        pattern = re.compile(
+            r"(?<![\w-])" + r"[\s\-]+".join(re.escape(w) for w in words) + r"(?![\w-])",
+            re.IGNORECASE,
+        )
+        rows = self.rows_naming(words)
+        keep = [r for r in rows.tolist() if pattern.search(self.passage_text(r))]
+        return np.asarray(keep, dtype=np.int64)
 
     # --------------------------------------------------------------------------- scores
 

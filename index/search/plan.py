@@ -108,10 +108,12 @@ class Planner:
         vendors: VendorIndex,
         known_word: Callable[[str], bool],
         word_pieces: Callable[[str], int],
+        together: Callable[[list[str]], bool] = lambda words: True,
     ) -> None:
         self.vendors = vendors
         self.known_word = known_word
         self.word_pieces = word_pieces
+        self.together = together
 
     def plan(self, raw: str) -> QueryPlan:
         text, notes = clean_query(raw)
@@ -202,10 +204,13 @@ class Planner:
     def _phrases_of(
         self, match: VendorMatch, names: dict[int, str]
     ) -> tuple[list[list[str]], list[str]]:
-        """Adjacent name words form one name: "China Telecom Americas"."""
+        """Adjacent name words form one name ("China Telecom Americas") where some passage
+        names them together; "Kaspersky AV" is two names when no passage has both (the "AV" of
+        a CVSS vector must not stand in for Kaspersky)."""
         phrases: list[list[int]] = []
         for i in sorted(names):
-            if phrases and phrases[-1][-1] == i - 1:
+            joined = [names[j] for j in phrases[-1]] + [names[i]] if phrases else []
+            if phrases and phrases[-1][-1] == i - 1 and self.together(joined):
                 phrases[-1].append(i)
             else:
                 phrases.append([i])

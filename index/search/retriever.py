@@ -54,7 +54,12 @@ class Retriever:
         self.params = params or load_params()
         self.vendors = index.vendors
         self.search = PassageSearch(index, embedder)
-        self.planner = Planner(self.vendors, self.search.known_word, self.search.word_pieces)
+        self.planner = Planner(
+            self.vendors,
+            self.search.known_word,
+            self.search.word_pieces,
+            self.search.named_together,
+        )
         self.builder = ResultBuilder(index, self.search.idf)
         self.briefs = BriefMaker(self.search, self.builder, self.params)
         article_col = index.passages[:, 0] if index.size else np.zeros(0, dtype=np.int32)
@@ -108,6 +113,10 @@ class Retriever:
         parts = [self.vendors.mention_rows(v) for v in plan.vendors]
         return parts + [self.search.rows_naming(words) for words in plan.names]
 
+    def cited_parts(self, plan: QueryPlan) -> list[np.ndarray]:
+        """Per rule or case number the question cites: the passages that cite it as written."""
+        return [self.search.rows_with_phrase(identifier) for identifier in plan.identifiers]
+
     def named_rows(self, plan: QueryPlan) -> np.ndarray:
         """Passages that name anything the question names."""
         parts = self.named_parts(plan)
@@ -140,10 +149,18 @@ class Retriever:
         elif plan.named:
             rows = np.union1d(rows, named)
             rows = rows[np.isin(self._article_of[rows], self._article_of[named])]
+        # A rule or case number cited as written ("M-23-13", "52.204-25"): its passages join
+        # the candidates; with no name beside it, only articles citing it answer.
+        cited = self.cited_parts(plan)
+        citing = np.concatenate(cited).astype(np.int64) if cited else np.zeros(0, np.int64)
+        if len(citing) and not plan.in_passing:
+            rows = np.union1d(rows, citing)
+            if not plan.named:
+                rows = rows[np.isin(self._article_of[rows], self._article_of[citing])]
         if len(rows) == 0:
             return rows, np.zeros(0, dtype=np.float32), 0.0
         dense = self.search.dense_of(rows, scores.vector)
-        naming = sum((np.isin(rows, part) for part in parts), np.zeros(len(rows)))
+        naming = sum((np.isin(rows, part) for part in parts + cited), np.zeros(len(rows)))
         fused = fuse(dense, scores.lexical[rows], naming, self.params)
         ordinal = self.builder.ordinal[self._article_of[rows]]
         order = np.lexsort((-ordinal, -fused))

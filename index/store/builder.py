@@ -36,6 +36,7 @@ from index.store.manifest import Manifest
 from index.store.passages import CHUNKING, Passages, Reused, passages_for, reusable_rows
 from index.store.reader import open_index
 from index.store.writer import write_generation, write_vendor_data
+from index.text.terms import TERMS_VERSION
 from index.vendors.aliases import alias_file_text, read_alias_file
 from index.vendors.extract import DATA_VERSION as VENDOR_DATA_VERSION
 
@@ -101,6 +102,7 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
             digest_size=16,
         ).hexdigest(),
         "<vendor-data>": str(VENDOR_DATA_VERSION),  # new extraction rules rebuild vendor data
+        "<terms>": str(TERMS_VERSION),  # a new BM25 tokenizer rebuilds the lexical index
     }
     for root, dirs, files in os.walk(corpus_dir):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
@@ -224,9 +226,10 @@ def _publish(
 
 
 def _aliases_hash(corpus_dir: Path) -> str:
-    """The alias file's text, with the vendor data format version hashed in too, so editing
-    corpus/vendors.yml or new extraction rules produce a new generation."""
-    text = f"{VENDOR_DATA_VERSION}\n{alias_file_text(corpus_dir)}"
+    """The alias file's text, with the vendor data and BM25 tokenizer versions hashed in too,
+    so editing corpus/vendors.yml, new extraction rules or a new tokenizer produce a new
+    generation (vectors are reused; BM25 and vendor data are rebuilt)."""
+    text = f"{VENDOR_DATA_VERSION}\n{TERMS_VERSION}\n{alias_file_text(corpus_dir)}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 

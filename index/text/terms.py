@@ -17,8 +17,20 @@ from functools import lru_cache
 # Tokens like "17-01", "889" and "GSA" matter in vendor-risk questions: keep 2+ char words,
 # and single digits too.
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
+# Bumped whenever the terms change: an index built with other terms is rebuilt (its BM25 part;
+# vectors are reused), since a query's terms must be the index's.
+TERMS_VERSION = 2
 
-_split = re.compile(TOKEN_PATTERN).findall
+_words = re.compile(TOKEN_PATTERN).findall
+# Dotted abbreviations are one word: "D.C." is "dc" (as a question types it), "U.S." is "us",
+# "P.R.C." is "prc"; split at the dots they would be single letters, which are dropped.
+_DOTTED = re.compile(r"\b(?:[^\W\d_]\.){2,}")
+
+
+def _split(text: str) -> list[str]:
+    if "." in text:
+        text = _DOTTED.sub(lambda m: m.group().replace(".", ""), text)
+    return _words(text)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,95 @@
+"""Names and rule numbers as the corpus writes them: split names that never occur together,
+cite a rule number as written, read "D.C." as "DC". Fictional texts: behaviour, not quality."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.embed.model import model_id_for
+from index.search.retriever import Retriever
+from index.store.builder import build_index
+from index.store.reader import open_index
+from index.text.terms import stems
+
+MODEL_ID = model_id_for("all-MiniLM-L6-v2")
+
+ARTICLES = {
+    "velloria-ban.md": (
+        "Agencies Must Remove Velloria Software",
+        "2023-04-02",
+        "Federal agencies must remove Velloria antivirus software from their systems within 90 "
+        "days, the directive says. Contractors may not supply Velloria products under a federal "
+        "contract.\n\nVelloria said it would challenge the directive in court.",
+    ),
+    "velloria-rule.md": (
+        "Contract Clause Bars Velloria Products",
+        "2023-09-14",
+        "An interim rule adds a contract clause barring Velloria products. Memo M-31-07 tells "
+        "agencies to report any Velloria installations by June.\n\nThe rule applies to "
+        "resellers who bundle Velloria software into appliances sold to agencies.",
+    ),
+    "orvex-advisory.md": (
+        "Orvex Camera Vulnerability Advisory",
+        "2022-11-30",
+        "Orvex cameras allow remote login without a password. The CVSS vector is AV:N, and "
+        "Orvex AV firmware before 4.2 is affected; Orvex advises an update.\n\nFirewall rules "
+        "that block the camera's management port reduce the exposure.",
+    ),
+    "memo-numbers.md": (
+        "Memo 31: What Agencies Must Report",
+        "2023-02-01",
+        "Memo 31 tells agencies to report travel costs. Item 07 of the memo tells agencies to "
+        "report training, and annex M tells agencies what to report by June.\n\nThe memo "
+        "expires after fiscal year 2031.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory, embedder) -> Retriever:
+    root = tmp_path_factory.mktemp("phrases")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, (title, published, body) in ARTICLES.items():
+        front = f'---\ntitle: "{title}"\npublished: {published}\npublisher: Test Wire\n---\n\n'
+        (corpus / name).write_text(front + body + "\n", encoding="utf-8")
+    build_index(corpus, root / "index", MODEL_ID, lambda: embedder)
+    return Retriever(open_index(root / "index", MODEL_ID), embedder)
+
+
+def _top_article(answer) -> str:
+    assert answer.results, answer.message
+    return answer.results[0].article.id
+
+
+def test_a_vendor_followed_by_a_word_it_is_never_written_with_is_still_the_vendor(retriever):
+    """ "Velloria AV": no passage names both, so they are two names, and the Orvex advisory
+    (where "AV" is a CVSS field) does not stand in for Velloria."""
+    question = (
+        "our reseller bundles Velloria AV into their firewall appliance, does that sink the bid?"
+    )
+    plan = retriever.planner.plan(question)
+    assert ["velloria"] in plan.names and ["velloria", "av"] not in plan.names
+    answer = retriever.ask(question)
+    assert _top_article(answer).startswith("velloria")
+    assert not any("only in passing" in note for note in answer.notices)
+
+
+def test_words_written_together_stay_one_name(retriever):
+    plan = retriever.planner.plan("is Orvex AV firmware affected?")
+    assert ["orvex", "av"] in plan.names
+
+
+def test_a_rule_number_is_matched_as_written_not_as_its_digits(retriever):
+    answer = retriever.ask("what does memo M-31-07 tell agencies to report?")
+    assert _top_article(answer) == "velloria-rule"
+    assert "M-31-07" in answer.results[0].quote
+
+
+@pytest.mark.parametrize(
+    ("dotted", "plain"),
+    [("the D.C. Circuit ruled", "the DC Circuit ruled"), ("P.R.C. firms", "PRC firms")],
+)
+def test_dotted_abbreviations_are_one_term(dotted, plain):
+    assert stems(dotted) == stems(plain)
+    assert "dc" in stems("D.C. Cir. 2018") and "cir" in stems("D.C. Cir. 2018")
