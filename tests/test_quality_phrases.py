@@ -93,3 +93,10 @@ def test_a_rule_number_is_matched_as_written_not_as_its_digits(retriever):
 def test_dotted_abbreviations_are_one_term(dotted, plain):
     assert stems(dotted) == stems(plain)
     assert "dc" in stems("D.C. Cir. 2018") and "cir" in stems("D.C. Cir. 2018")
+
+
+def test_rule_numbers_are_cut_the_same_in_passages_and_questions():
+    from index.text.identifiers import identifiers_in
+
+    text = "Under FAR 52.204-25. See M-23-13, EO 13873 and CVE-2023-0142 (in 2019)."
+    assert identifiers_in(text) == {"204-25", "m-23-13", "13873", "cve-2023-0142"}

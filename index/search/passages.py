@@ -6,7 +6,6 @@ vendor passages come from the stored vectors (memory-mapped) instead of a second
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +33,7 @@ class PassageSearch:
         self._bm25 = index.lexical.retriever
         self._vocab: dict = index.lexical.vocab
         self._postings = self._bm25.scores
+        self._identifiers: dict = index.vendor_data.get("identifiers", {})
 
     # ----------------------------------------------------------------------- vocabulary
 
@@ -84,24 +84,10 @@ class PassageSearch:
                 rows = narrowed
         return np.unique(rows) if rows is not None else np.zeros(0, dtype=np.int64)
 
-    def passage_text(self, row: int) -> str:
-        article, start, end = (int(x) for x in self.index.passages[row])
-        return self.index.articles[article].text[start:end]
-
-    def rows_with_phrase(self, phrase: str) -> np.ndarray:
-        """Passages that contain `phrase` as written (case aside), e.g. a rule number
-        "M-23-13" or a name "China Telecom Americas": BM25 postings narrow the search to the
-        passages with all its terms, then the text itself is checked."""
-        words = [w for w in re.split(r"[\s]+", phrase) if w]
-        if not words or not self.named_together(words):
-            return np.zeros(0, dtype=np.int64)
-        pattern = re.compile(
-            r"(?<![\w-])" + r"[\s\-]+".join(re.escape(w) for w in words) + r"(?![\w-])",
-            re.IGNORECASE,
-        )
-        rows = self.rows_naming(words)
-        keep = [r for r in rows.tolist() if pattern.search(self.passage_text(r))]
-        return np.asarray(keep, dtype=np.int64)
+    def rows_citing(self, identifier: str) -> np.ndarray:
+        """Passages citing a rule or case number as written (`index.text.identifiers`)."""
+        rows = self._identifiers.get(identifier.lower(), ())
+        return np.asarray(rows, dtype=np.int64)
 
     # --------------------------------------------------------------------------- scores
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from index.text.identifiers import is_identifier
 from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, QUESTION_WORDS, word_set
 from index.vendors.registry import VendorIndex, VendorMatch
 
@@ -43,11 +44,6 @@ BRIEF_FILLER = word_set(
     profile history timeline report reports
     """
 )
-
-
-# A rule, directive or case number: digits with '-', '.' or '/' inside, or 5+ digits ("21-03",
-# "204-25", "CVE-2023-0142", "13873"); a bare year is not one.
-_IDENTIFIER = re.compile(r"(?=\S*\d)(?=\S*[-./])[\w./-]+|\d{5,}")
 
 
 def _acronym_or_compound(original: str, known_word: Callable[[str], bool]) -> bool:
@@ -141,9 +137,7 @@ class Planner:
         names = {i: w for i, w in names.items() if i not in flagged}
         plan.names, plan.displays = self._phrases_of(match, names)
         plan.vendorlike = bool(plan.vendors) or any(map(self.distinctive, plan.names))
-        plan.identifiers = [
-            o for o, lo in match.tokens if _IDENTIFIER.fullmatch(o) and self.known_word(lo)
-        ]
+        plan.identifiers = [o for o, lo in match.tokens if is_identifier(o) and self.known_word(lo)]
         content = [c for c in self._content_words(rest) if c[0] not in names]
         # One vendor or name with only filler around it asks for its brief; two ("kaspersky
         # fsb") ask how they relate, which is a question.

@@ -115,7 +115,7 @@ class Retriever:
 
     def cited_parts(self, plan: QueryPlan) -> list[np.ndarray]:
         """Per rule or case number the question cites: the passages that cite it as written."""
-        return [self.search.rows_with_phrase(identifier) for identifier in plan.identifiers]
+        return [self.search.rows_citing(identifier) for identifier in plan.identifiers]
 
     def named_rows(self, plan: QueryPlan) -> np.ndarray:
         """Passages that name anything the question names."""

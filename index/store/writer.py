@@ -24,6 +24,7 @@ from index.store.generations import (
 from index.store.lexical import LexicalIndex
 from index.store.passages import CHUNKING
 from index.text.chunking import embedding_input
+from index.text.identifiers import identifier_rows
 from index.vendors.extract import build_vendor_data
 from index.vendors.registry import VENDORS_FILE
 
@@ -71,13 +72,15 @@ def write_vendor_data(
     aliases: dict[str, list[str]],
     aliases_hash: str,
 ) -> None:
-    """vendors.json: who each article is about, who each passage names, near-duplicates.
+    """vendors.json: who each article is about, who each passage names, near-duplicates, which
+    passages cite which rule or case numbers.
 
     Rebuilt in full every build (text scanning only, no model), so it always matches the
     generation it sits in; the alias file's hash goes into the manifest so that editing
     corpus/vendors.yml alone also produces a new generation.
     """
     data = build_vendor_data(articles, rows, aliases)
+    data["identifiers"] = identifier_rows(articles, rows)
     data["duplicates"] = find_duplicates(
         articles, np.asarray(rows, dtype=np.int64).reshape(-1, 3), vectors
     )

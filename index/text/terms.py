@@ -17,9 +17,10 @@ from functools import lru_cache
 # Tokens like "17-01", "889" and "GSA" matter in vendor-risk questions: keep 2+ char words,
 # and single digits too.
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
-# Bumped whenever the terms change: an index built with other terms is rebuilt (its BM25 part;
-# vectors are reused), since a query's terms must be the index's.
-TERMS_VERSION = 2
+# Bumped whenever the terms change (these, or the rule numbers of `identifiers.py`): an index
+# built with other terms is rebuilt (its BM25 part and vendor data; vectors are reused), since
+# a query's terms must be the index's.
+TERMS_VERSION = 3
 
 _words = re.compile(TOKEN_PATTERN).findall
 # Dotted abbreviations are one word: "D.C." is "dc" (as a question types it), "U.S." is "us",
