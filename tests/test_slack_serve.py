@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from slack_socket_server import FakeSocketMode, StderrLines, envelope
 from bot.slack.feedback import FeedbackStore
 from index.config import EngineConfig
 
+SEED_FILE = "crn-2017-07-11-kaspersky-gsa.md"
 SEED_URL = (
     "https://www.crn.com/news/security/300088541/kaspersky-lab-faces-new-wave-of-allegations-"
     "about-russian-roots-could-be-blocked-from-federal-sales"
@@ -65,7 +67,13 @@ def test_serve_http_answers_signed_kaspersky_then_stops_cleanly(seed_config, fak
         message = fake.wait_for(fake.to_response("done"), timeout=60)[0].body
         text = all_text(message)
         assert "GSA Schedule" in text or "Kaspersky" in text
-        assert "> *" in text or " *" in text  # a bold key sentence inside the block quote
+        # A quote in a block quote, its key sentence in bold, and that sentence is the
+        # article's own text.
+        quotes = [line for line in text.splitlines() if line.startswith("> ")]
+        bold = [b for line in quotes for b in re.findall(r"\*([^*]+)\*", line)]
+        assert quotes and bold, text
+        article = " ".join((REPO / "corpus" / SEED_FILE).read_text(encoding="utf-8").split())
+        assert any(" ".join(b.rstrip("…").split())[:60] in article for b in bold), bold
         assert f"<{SEED_URL}|" in text
         assert "2017-07-11" in text
         # the bot token reached the (fake) Web API, so it was really in use
