@@ -153,6 +153,20 @@ def test_socket_mode_unreachable_says_not_connected(seed_config, fake):
     assert len([t for t in ours if "NOT connected" in t]) == 1
 
 
+def test_socket_mode_refused_app_token_is_one_line(seed_config, fake):
+    fake.fail_methods["apps.connections.open"] = "invalid_auth"
+    try:
+        env = slack_env(fake, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="")
+        done = run_cli(seed_config, "serve", **env)
+    finally:
+        fake.fail_methods.clear()
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if "vendorcheck: error:" in line]
+    assert len(errors) == 1 and "SLACK_APP_TOKEN" in errors[0] and "invalid_auth" in errors[0]
+    assert "Traceback" not in done.stderr and APP_TOKEN not in done.stderr
+    assert "connected to Slack" not in done.stderr
+
+
 def test_unreachable_slack_is_one_line(seed_config, fake):
     env = slack_env(fake, SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/")
     done = run_cli(seed_config, "serve", "--http", "--port", str(free_port()), **env)
