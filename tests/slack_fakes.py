@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -94,6 +95,9 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._ts = 1700000000
         self.fail_methods: dict[str, str] = {}  # method -> Slack error to return
+        # What apps.connections.open hands out (a fresh URL per call, as Slack does); by
+        # default one nothing listens on. tests/slack_socket_server.py serves a real one.
+        self.socket_url: Callable[[], str] = lambda: "ws://127.0.0.1:9/never"
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -152,7 +156,7 @@ class FakeSlack:
             self._ts += 1
             return {"ok": True, "channel": call.body.get("channel"), "ts": f"{self._ts}.000100"}
         if method == "apps.connections.open":
-            return {"ok": True, "url": "ws://127.0.0.1:9/never"}
+            return {"ok": True, "url": self.socket_url()}
         return {"ok": True}
 
     def response_url(self, name: str = "r1") -> str:

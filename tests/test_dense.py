@@ -7,6 +7,8 @@ kinds are exercised in a second; no timings here (those are in benchmarks/).
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import faiss
 import numpy as np
@@ -19,6 +21,7 @@ from index.store.builder import build_index
 from index.store.generations import EMBEDDINGS, MANIFEST, current_generation
 from index.store.reader import open_index
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 SQ8 = {"flat_max": 0, "memory_budget": 0}
 
@@ -83,23 +86,90 @@ def test_probe_queries_can_be_given(sq8):
     assert spec.params["recall_at_10"] >= 0.98
 
 
-def test_builder_records_refine_and_store_serves_it(
-    fixture_corpus, tmp_path, embedder, monkeypatch
-):
-    monkeypatch.setattr(dense, "FLAT_MAX_PASSAGES", 5)
-    monkeypatch.setattr(dense, "MEMORY_BUDGET_BYTES", 0)
-    index_dir = tmp_path / "index"
-    build_index(fixture_corpus, index_dir, MODEL_ID, lambda: embedder)
+# Questions that name no vendor: answered by corpus-wide search (FAISS through `search_dense`,
+# plus BM25), never from a vendor's own rows.
+CORPUS_WIDE = [
+    ("which firmware fixes the router flaw?", "norvel-2023-01-10-router-flaw"),
+    (
+        "which agency ordered antivirus software removed from federal networks?",
+        "quillon-2021-03-02-dhs-directive",
+    ),
+    (
+        "which government body told departments to uninstall the scanner within three months?",
+        "quillon-2021-03-02-dhs-directive",
+    ),
+]
+TOWNS = ["Aldmoor", "Brisk", "Cadwell", "Dunmere", "Eastvale", "Fenwick", "Glenrock", "Harlow"]
+WORKS = ["a new library", "road repairs", "a harbour wall", "school meals", "street lighting"]
+
+
+def _with_filler(corpus: Path, count: int = 200) -> Path:
+    """The fixture corpus plus `count` one-passage council notes: enough passages for several
+    inverted lists, so a search that probes too few of them misses."""
+    for i in range(count):
+        town, work = TOWNS[i % len(TOWNS)], WORKS[(i * 7) % len(WORKS)]
+        text = (
+            f"The {town} town council voted on {work} in {1990 + i % 30}, after {2 + i % 37} "
+            f"residents spoke at the meeting about {WORKS[(i * 3) % len(WORKS)]}."
+        )
+        (corpus / f"filler-{i:03d}.md").write_text(
+            f'---\ntitle: "{town} council notes {i}"\npublisher: Town Gazette\n'
+            f"published: 2020-01-{1 + i % 28:02d}\n---\n\n{text}\n",
+            encoding="utf-8",
+        )
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def sq8_store(tmp_path_factory, embedder):
+    """A real generation built as ivf_sq8 (thresholds lowered), as the store serves it."""
+    root = tmp_path_factory.mktemp("sq8-store")
+    corpus = _with_filler(Path(shutil.copytree(FIXTURES / "corpus", root / "corpus")))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dense, "FLAT_MAX_PASSAGES", 5)
+        patch.setattr(dense, "MEMORY_BUDGET_BYTES", 0)
+        build_index(corpus, root / "index", MODEL_ID, lambda: embedder)
+    return root / "index", open_index(root / "index", MODEL_ID)
+
+
+def test_corpus_wide_questions_go_through_the_refined_ivf(sq8_store, embedder):
+    """For questions naming no vendor, `search_dense` on the served ivf_sq8 index finds the
+    exact top 10 (a broken IVF probe misses lists) with exact cosines, best first (a broken
+    re-rank returns the 8-bit codes' scores), and the answer is the right passage."""
+    index_dir, stored = sq8_store
+    manifest = json.loads((current_generation(index_dir) / MANIFEST).read_text())
+    assert manifest["dense"]["kind"] == "ivf_sq8"
+    assert manifest["dense"]["params"]["nlist"] > 1
+    assert isinstance(stored.dense, dense.RefinedIndex)
+    retriever = Retriever(stored, embedder)
+    vectors = np.asarray(stored.vectors)
+    assert CORPUS_WIDE
+    found = expected = 0
+    for question, article in CORPUS_WIDE:
+        plan = retriever.planner.plan(question)
+        assert not plan.vendors and not plan.names, question  # corpus-wide by construction
+        query = retriever.search.embed(plan.text)
+        ids, scores = dense.search_dense(stored.dense, query, 10)
+        assert len(ids) == 10, question
+        exact = np.argsort(-(vectors @ query), kind="stable")[:10]
+        found, expected = found + len(set(ids.tolist()) & set(exact.tolist())), expected + 10
+        np.testing.assert_allclose(scores, vectors[ids] @ query, rtol=0, atol=1e-6)
+        assert np.all(np.diff(scores) <= 0), question
+        answer = retriever.ask(question, k=3)
+        assert answer.kind == "answer" and answer.results, question
+        assert answer.results[0].article.id == article, question
+    assert found / expected >= 0.95
+
+
+def test_store_serves_the_refine_and_reports_missing_vectors(sq8_store, tmp_path):
+    index_dir, _ = sq8_store
     generation = current_generation(index_dir)
     manifest = json.loads((generation / MANIFEST).read_text())
-    assert manifest["dense"]["kind"] == "ivf_sq8"
     assert manifest["dense"]["params"]["refine_factor"] == dense.REFINE_FACTOR
-    stored = open_index(index_dir, MODEL_ID)
-    assert isinstance(stored.dense, dense.RefinedIndex)
-    answer = Retriever(stored, embedder).ask("which firmware fixes the Norvel router flaw?")
-    assert any("7.4.2" in r.quote for r in answer.results)
     # Without the vectors it re-ranks against, the index is reported, in one line, as broken.
-    (generation / EMBEDDINGS).unlink()
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy, symlinks=True)
+    (current_generation(copy) / EMBEDDINGS).unlink()
     with pytest.raises(VendorcheckError) as caught:
-        open_index(index_dir, MODEL_ID)
+        open_index(copy, MODEL_ID)
     assert "\n" not in str(caught.value)

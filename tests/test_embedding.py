@@ -33,6 +33,9 @@ QUESTIONS = [
     "is Quillon allowed on GSA?",
     "which firmware fixes the Norvel router flaw?",
     "FCC ban on Zentara cameras",
+    # naming no vendor: corpus-wide search (FAISS and BM25), not a vendor's own rows
+    "which firmware fixes the router flaw?",
+    "which agency ordered antivirus software removed from federal networks?",
 ]
 
 
@@ -125,8 +128,23 @@ def test_builder_records_the_dense_choice_in_the_manifest(
     assert manifest["dense"]["kind"] == "ivf_flat"
     assert manifest["dense"]["params"]["recall_at_10"] >= 0.98
     stored = open_index(index_dir, MODEL_ID)
-    answer = Retriever(stored, embedder).ask("which firmware fixes the Norvel router flaw?")
-    assert any("7.4.2" in r.quote for r in answer.results)
+    assert (
+        faiss.extract_index_ivf(dense.unwrap(stored.dense)).nprobe
+        == (manifest["dense"]["params"]["nprobe"])
+    )
+    # A question naming no vendor is answered through the IVF index (`search_dense`).
+    retriever = Retriever(stored, embedder)
+    question = "which firmware fixes the router flaw?"
+    plan = retriever.planner.plan(question)
+    assert not plan.vendors and not plan.names
+    query = retriever.search.embed(question)
+    ids, scores = dense.search_dense(stored.dense, query, 5)
+    vectors = np.asarray(stored.vectors)
+    assert len(ids) == 5
+    assert ids.tolist() == np.argsort(-(vectors @ query), kind="stable")[:5].tolist()
+    np.testing.assert_allclose(scores, vectors[ids] @ query, rtol=0, atol=1e-5)
+    answer = retriever.ask(question)
+    assert answer.results and "7.4.2" in answer.results[0].quote
 
 
 def test_query_tokenizer_matches_bm25s():

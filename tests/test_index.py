@@ -90,11 +90,16 @@ def test_every_quote_traces_back_to_its_article(fixture_corpus, tmp_path, embedd
     stored = open_index(index_dir, MODEL_ID)
     texts = {a.id: a.text for a in stored.articles}
     retriever = Retriever(stored, embedder)
+    highlighted = 0
     for question in ["Quillon GSA schedule", "router firmware", "section 889 cameras", "payroll"]:
-        for result in retriever.ask(question, k=10).results:
+        results = retriever.ask(question, k=10).results
+        assert results, question
+        for result in results:
             assert texts[result.article.id][result.start : result.end] == result.quote
             for start, end in result.highlights:
                 assert 0 <= start < end <= len(result.quote)
+            highlighted += bool(result.highlights)
+    assert highlighted  # the highlight check above checked something
 
 
 def test_wrong_model_and_missing_index_give_one_line_errors(

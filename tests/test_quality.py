@@ -6,6 +6,7 @@ The eval index is built once per module from tests/fixtures/eval/corpus with the
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -164,10 +165,43 @@ def test_key_sentence_is_the_answering_one(retriever):
 
 def test_every_quote_traces_back_and_highlights_stay_inside(retriever, eval_index):
     texts = {a.id: a.text for a in eval_index.articles}
-    for question in ["norvel", "Zentara rip and replace", "Cisco", "kestrel", "payroll breach"]:
-        for r in retriever.ask(question, k=10).results:
+    highlighted = 0
+    for question in ["norvel", "Zentara rip and replace", "kestrel", "payroll breach"]:
+        results = retriever.ask(question, k=10).results
+        assert results, question
+        for r in results:
             assert texts[r.article.id][r.start : r.end] == r.quote
             assert all(0 <= s < e <= len(r.quote) for s, e in r.highlights)
+            highlighted += bool(r.highlights)
+    assert highlighted
+
+
+@pytest.mark.parametrize(
+    "question", ["what's the weather in Chicago?", "tell me about Chicago", "Chicago"]
+)
+def test_a_place_named_in_passing_does_not_carry_a_question_past_the_threshold(
+    retriever, eval_index, question
+):
+    """An indictment in the corpus was unsealed in Chicago; that is no reason to answer."""
+    assert any("indictment in Chicago" in a.text for a in eval_index.articles)
+    answer = retriever.ask(question)
+    assert answer.kind == "none" and answer.results == [], answer.message
+    assert all("showing the passages" not in n for n in answer.notices)
+
+
+def test_the_place_beside_a_vendor_still_answers(retriever):
+    answer = retriever.ask("was Hyvera charged in Chicago?")
+    assert answer.results and answer.results[0].article.id == "hyvera-2022-02-14-trade-secrets"
+
+
+def test_only_an_identifier_cited_as_written_skips_the_threshold(retriever):
+    """ "CVE-2023-0142" is in a passage; "CVE-2023-0999" is not, though all its pieces are."""
+    assert retriever.cites(retriever.planner.plan("CVE-2023-0142"))
+    unknown = retriever.planner.plan("what is CVE-2023-0999?")
+    assert unknown.identifiers == ["CVE-2023-0999"]  # read as an identifier the corpus...
+    assert not retriever.cites(unknown)  # ...does not contain as written
+    assert retriever.ask("CVE-2023-0999").kind == "none"  # so the threshold decides
+    assert retriever.ask("CVE-2023-0142").results[0].article.id == "norvel-2023-01-10-router-flaw"
 
 
 @pytest.fixture(scope="module")
@@ -180,10 +214,16 @@ def seed_retriever(tmp_path_factory, embedder):
 def test_seed_article_vendor_in_passing_is_not_answered_with_kaspersky_passages(seed_retriever):
     top = seed_retriever.ask("is Kaspersky allowed on GSA?").results[0]
     assert "considering removing Kaspersky from the GSA Schedule" in top.quote
-    cisco = seed_retriever.ask("Is Cisco allowed on GSA?")
-    assert cisco.results and all("Cisco" in r.quote for r in cisco.results)
+    # Cisco is named in passing: a question its passages answer gets only those passages...
+    cisco = seed_retriever.ask("Has Cisco worked with federal agencies like the NSA and FBI?")
+    assert cisco.kind == "answer" and cisco.results
+    assert all("Cisco" in r.quote for r in cisco.results)
     assert any("mentions Cisco only in passing" in n for n in cisco.notices)
     assert all(r.superseded_by is None for r in cisco.results)
+    # ...one they do not answer meets the evidence threshold like any other, and says why.
+    gsa = seed_retriever.ask("Is Cisco allowed on GSA?")
+    assert gsa.kind == "none" and gsa.results == []
+    assert any("mentions Cisco only in passing" in n and "close enough" in n for n in gsa.notices)
     acme = seed_retriever.ask("is Acme allowed on GSA?")
     assert acme.results == [] and acme.message.endswith("Closest vendors covered: Kaspersky.")
     assert seed_retriever.ask("kasperksy").kind == "brief"
@@ -261,11 +301,14 @@ def test_cli_shows_brief_newer_sources_and_other_outlets(tmp_path, config_for):
     assert "also: Daily Signal Tech 2023-09-22" in brief or "also: Justice Beat 2023-09-21" in brief
     assert "newer source:" in brief
     answer = run_cli(config, "ask", "When do Quillon signature updates stop?").stdout
-    assert "**" in answer
+    assert re.search(r"\*\*[^*]*December 29, 2024[^*]*\*\*", answer), answer  # key sentence
     data = json.loads(run_cli(config, "ask", "--json", "quillon").stdout)
     assert (
         data["kind"] == "brief" and data["results"][1]["superseded_by"]["published"] == "2024-07-20"
     )
+
+
+ODD_ANSWERED = {"ZTC ZTC ZTC", "🙂 quillon 🙂", "CVE-2023-0142 CVE-2023-0142"}
 
 
 @pytest.mark.parametrize(
@@ -275,12 +318,20 @@ def test_cli_shows_brief_newer_sources_and_other_outlets(tmp_path, config_for):
 )  # fmt: skip
 def test_odd_queries_never_crash_and_stay_traceable(retriever, eval_index, query):
     answer = retriever.ask(query)
-    assert answer.kind in {"answer", "brief", "none", "usage"}
     assert answer.message
+    # Quotes for what names a vendor or an identifier the corpus has, none for the rest.
+    if answer.kind in {"answer", "brief"}:
+        assert answer.results
+        assert query in ODD_ANSWERED
+    else:
+        assert answer.kind in {"none", "usage"} and answer.results == []
+        assert query not in ODD_ANSWERED
     texts = {a.id: a.text for a in eval_index.articles}
     for r in answer.results:
         assert texts[r.article.id][r.start : r.end] == r.quote
-    json.dumps(answer.to_json())
+    assert answer.from_json(json.loads(json.dumps(answer.to_json()))).to_json() == (
+        answer.to_json()
+    )
 
 
 def test_an_index_without_vendor_data_is_refused_with_the_fix(eval_index, tmp_path):

@@ -24,10 +24,76 @@ from index.vendors.registry import VendorIndex
         ("Check Point Software Technologies Ltd.", "check point"),
         ("Zentara Telecom Corporation", "zentara"),
         ("Security Systems", "security systems"),  # nothing but corporate words: kept
+        ("Huawei Technologies Co., Ltd.", "huawei"),
+        ("The Boeing Company", "boeing"),
+        # a generic word that leads is part of the name: never "data" or "mahindra"
+        ("Tech Data Corporation", "tech data"),
+        ("Tech Mahindra", "tech mahindra"),
+        # what is left must not be a place: never the city, nor the country
+        ("Palo Alto Networks", "palo alto networks"),
+        ("China Telecom", "china telecom"),
     ],
 )
 def test_corporate_forms_possessives_and_case_reduce_to_one_key(name, key):
     assert key_of(name) == key
+
+
+COLLIDING = {
+    "Tech Data": ["Tech Data Corporation"],
+    "Palo Alto Networks": ["PANW"],
+    "Tech Mahindra": [],
+    "Mahindra Group": ["Mahindra & Mahindra"],
+}
+
+
+@pytest.fixture(scope="module")
+def colliding() -> VendorIndex:
+    articles = [
+        _article(
+            "t1",
+            "Tech Data Wins Federal Reseller Contract",
+            "Tech Data said it will resell cloud services to agencies.",
+            "2023-01-02",
+            vendors=("Tech Data",),
+        ),
+        _article(
+            "p1",
+            "Palo Alto Networks Firewalls Added To Schedule",
+            "Palo Alto Networks said its firewalls are now on the schedule. The company is "
+            "based in Santa Clara, not Palo Alto, since 2017.",
+            "2023-02-03",
+            vendors=("Palo Alto Networks",),
+        ),
+        _article(
+            "m1",
+            "Tech Mahindra And Mahindra Group Report Results",
+            "Tech Mahindra said revenue grew. Mahindra Group said tractor sales fell.",
+            "2023-03-04",
+            vendors=("Tech Mahindra", "Mahindra Group"),
+        ),
+    ]
+    return _index(articles, COLLIDING)
+
+
+def test_a_generic_word_in_a_question_is_not_tech_data(colliding):
+    """ "Tech Data" used to be keyed "data": every question with "data" named it."""
+    assert colliding.match("what data does the FCC collect on routers?").covered == []
+    assert colliding.match("is Tech Data allowed on GSA?").covered == ["tech data"]
+    assert colliding.match("Tech Data Corporation").covered == ["tech data"]
+
+
+def test_the_city_is_not_palo_alto_networks(colliding):
+    assert colliding.match("what's the weather in Palo Alto?").covered == []
+    assert colliding.match("is Palo Alto Networks allowed?").covered == ["palo alto networks"]
+    assert colliding.match("PANW firewalls").covered == ["palo alto networks"]
+
+
+def test_tech_mahindra_and_mahindra_stay_two_vendors(colliding):
+    assert colliding.match("Tech Mahindra").covered == ["tech mahindra"]
+    assert colliding.match("Mahindra").covered == ["mahindra"]
+    assert colliding.match("Mahindra & Mahindra tractors").covered == ["mahindra"]
+    assert colliding.name("tech mahindra") == "Tech Mahindra"
+    assert colliding.name("mahindra") == "Mahindra Group"
 
 
 def _article(aid: str, title: str, text: str, published: str, vendors=()) -> Article:

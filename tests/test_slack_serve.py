@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -21,10 +23,12 @@ from slack_fakes import (
     slash_body,
 )
 from slack_harness import start_serve
+from slack_socket_server import FakeSocketMode, StderrLines, envelope
 
 from bot.slack.feedback import FeedbackStore
 from index.config import EngineConfig
 
+SEED_FILE = "crn-2017-07-11-kaspersky-gsa.md"
 SEED_URL = (
     "https://www.crn.com/news/security/300088541/kaspersky-lab-faces-new-wave-of-allegations-"
     "about-russian-roots-could-be-blocked-from-federal-sales"
@@ -63,7 +67,13 @@ def test_serve_http_answers_signed_kaspersky_then_stops_cleanly(seed_config, fak
         message = fake.wait_for(fake.to_response("done"), timeout=60)[0].body
         text = all_text(message)
         assert "GSA Schedule" in text or "Kaspersky" in text
-        assert "> *" in text or " *" in text  # a bold key sentence inside the block quote
+        # A quote in a block quote, its key sentence in bold, and that sentence is the
+        # article's own text.
+        quotes = [line for line in text.splitlines() if line.startswith("> ")]
+        bold = [b for line in quotes for b in re.findall(r"\*([^*]+)\*", line)]
+        assert quotes and bold, text
+        article = " ".join((REPO / "corpus" / SEED_FILE).read_text(encoding="utf-8").split())
+        assert any(" ".join(b.rstrip("…").split())[:60] in article for b in bold), bold
         assert f"<{SEED_URL}|" in text
         assert "2017-07-11" in text
         # the bot token reached the (fake) Web API, so it was really in use
@@ -78,27 +88,83 @@ def test_serve_http_answers_signed_kaspersky_then_stops_cleanly(seed_config, fak
         assert secret not in out and secret not in err
 
 
-def test_socket_mode_starts_and_stops_on_sigterm(seed_config, fake):
+def start_socket_serve(config: EngineConfig, fake) -> tuple[subprocess.Popen, StderrLines]:
     env = slack_env(
         fake, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="", VENDORCHECK_LOG_LEVEL="DEBUG"
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve"],
-        env=cli_env(seed_config, **env),
-        cwd=seed_config.data_dir.parent,
-        stdout=subprocess.PIPE,
+        env=cli_env(config, **env),
+        cwd=config.data_dir.parent,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+    return process, StderrLines(process.stderr)
+
+
+def stop(process: subprocess.Popen, err: StderrLines) -> str:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
+    return err.text()
+
+
+def test_socket_mode_answers_over_a_real_connection_then_stops(seed_config, fake):
+    """Connected is said after Slack's hello, a slash command is acked over the websocket
+    and answered; SIGTERM exits 0; no secret in any DEBUG line."""
+    server = FakeSocketMode().start()
+    fake.socket_url = lambda: server.url
+    process, err = start_socket_serve(seed_config, fake)
     try:
-        fake.wait_for(fake.api("apps.connections.open"), timeout=120)  # dialled out to Slack
+        err.wait_for("vendorcheck: Socket Mode connected to Slack")
+        form = slash_body("kaspersky", fake.response_url("socket-serve"))
+        message = envelope(
+            "slash_commands", {k: v[0] for k, v in urllib.parse.parse_qs(form).items()}
+        )
+        server.send(message)
+        _, ack = server.wait_ack(message["envelope_id"])
+        assert not ack.get("payload")  # an empty ack; the answer follows at response_url
+        answer = fake.wait_for(fake.to_response("socket-serve"), timeout=60)[0].body
+        assert f"<{SEED_URL}|" in all_text(answer) and "2017-07-11" in all_text(answer)
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=60)
-    assert process.returncode == 0, err
-    assert "Socket Mode started" in err and "stopped" in err and "DEBUG" in err
+        text = stop(process, err)
+        server.stop()
+    assert process.returncode == 0, text
+    assert "NOT connected" not in text and "stopped" in text and "DEBUG" in text
     for secret in (APP_TOKEN, BOT_TOKEN, APP_TOKEN[5:], BOT_TOKEN[5:]):
-        assert secret not in err
+        assert secret not in text
+
+
+def test_socket_mode_unreachable_says_not_connected(seed_config, fake):
+    """The handed-out websocket URL refuses: one line says so, the bot keeps running (and
+    retrying), and it never claims to be connected or started."""
+    fake.socket_url = lambda: f"ws://127.0.0.1:{free_port()}/link/?ticket=dead"
+    process, err = start_socket_serve(seed_config, fake)
+    try:
+        line = err.wait_for("vendorcheck: Socket Mode is NOT connected to Slack")
+        assert "Connection refused" in line and "retrying every 10 s" in line
+        assert process.poll() is None  # still up, still trying
+    finally:
+        text = stop(process, err)
+    assert process.returncode == 0, text
+    ours = [t for t in text.splitlines() if t.startswith("vendorcheck:")]
+    assert not any("connected to Slack" in t and "NOT" not in t for t in ours), ours
+    assert not any("started" in t for t in ours), ours
+    assert len([t for t in ours if "NOT connected" in t]) == 1
+
+
+def test_socket_mode_refused_app_token_is_one_line(seed_config, fake):
+    fake.fail_methods["apps.connections.open"] = "invalid_auth"
+    try:
+        env = slack_env(fake, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="")
+        done = run_cli(seed_config, "serve", **env)
+    finally:
+        fake.fail_methods.clear()
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if "vendorcheck: error:" in line]
+    assert len(errors) == 1 and "SLACK_APP_TOKEN" in errors[0] and "invalid_auth" in errors[0]
+    assert "Traceback" not in done.stderr and APP_TOKEN not in done.stderr
+    assert "connected to Slack" not in done.stderr
 
 
 def test_unreachable_slack_is_one_line(seed_config, fake):

@@ -1,10 +1,10 @@
-"""Socket Mode: the same app driven through Bolt's SocketModeHandler, envelopes injected where a
-websocket frame would arrive (`_on_message`), acks captured where they would be sent."""
+"""Socket Mode over a real websocket: the app driven through Bolt's SocketModeHandler, connected
+to a loopback server that speaks Slack's protocol (tests/slack_socket_server.py): hello,
+envelopes and their acks, disconnect / refresh, and a URL nothing listens on."""
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.parse
 
@@ -16,55 +16,60 @@ from slack_fakes import (
     all_text,
     button,
     event_body,
+    free_port,
     slash_body,
 )
 from slack_harness import CORVANE_QUERY, build_test_corpus, make_settings
+from slack_socket_server import FakeSocketMode, envelope
 
-from bot.runtime.socket_mode import build_socket_handler
+from bot.runtime.socket_mode import SocketLink, SocketModeError, build_socket_handler
 from bot.slack.app import create_app
 from bot.slack.feedback import FeedbackStore
 from index.engine import open_retriever
 
 
 @pytest.fixture(scope="module")
-def socket_bot(fake, tmp_path_factory, model_cache, embedder):
+def slack_socket():
+    server = FakeSocketMode().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def runtime(fake, tmp_path_factory, model_cache, embedder):
     config = build_test_corpus(tmp_path_factory.mktemp("socket"), model_cache)
     store = FeedbackStore(tmp_path_factory.mktemp("socket-data"))
     settings = make_settings(fake, app_token=APP_TOKEN, signing_secret="")
     runtime = create_app(settings, open_retriever(config, embedder), store)
-    handler = build_socket_handler(runtime)
-    sent: list[dict] = []
-    cond = threading.Condition()
-
-    def capture(message: str) -> None:  # where the websocket would send the ack
-        with cond:
-            sent.append(json.loads(message))
-            cond.notify_all()
-
-    handler.client.send_message = capture  # type: ignore[method-assign]
-
-    def deliver(envelope: dict) -> dict:
-        handler.client._on_message(json.dumps(envelope))
-        with cond:
-            assert cond.wait_for(
-                lambda: any(s.get("envelope_id") == envelope["envelope_id"] for s in sent), 10
-            ), "no ack"
-            return next(s for s in sent if s["envelope_id"] == envelope["envelope_id"])
-
-    yield deliver
-    handler.client.close()
+    yield runtime
     runtime.close()
 
 
-def envelope(kind: str, payload: dict, retry: int = 0) -> dict:
-    return {
-        "envelope_id": f"env-{time.time_ns()}",
-        "type": kind,
-        "accepts_response_payload": kind != "events_api",
-        "retry_attempt": retry,
-        "retry_reason": "timeout" if retry else "",
-        "payload": payload,
-    }
+class Linked:
+    """A Socket Mode handler for `runtime`, its SocketLink and the lines it told."""
+
+    def __init__(self, runtime, ping_interval: float = 10.0) -> None:
+        self.lines: list[str] = []
+        self.handler = build_socket_handler(runtime, ping_interval=ping_interval)
+        self.link = SocketLink(self.handler.client, tell=self.lines.append)
+
+    def close(self) -> None:
+        self.handler.close()
+
+
+@pytest.fixture(scope="module")
+def socket_bot(runtime, fake, slack_socket):
+    fake.socket_url = lambda: slack_socket.url
+    linked = Linked(runtime)
+    linked.link.open()
+    assert linked.link.connected.wait(20), linked.lines
+
+    def deliver(message: dict) -> dict:
+        slack_socket.send(message)
+        return slack_socket.wait_ack(message["envelope_id"])[1]
+
+    yield deliver
+    linked.close()
 
 
 def test_slash_command_over_socket_mode(socket_bot, fake):
@@ -109,3 +114,103 @@ def test_button_over_socket_mode(socket_bot, fake):
     socket_bot(envelope("interactive", click))
     page = fake.wait_for(fake.to_response("sock3"))[0].body
     assert "Results 4-6 of" in all_text(page)
+
+
+def opens(fake) -> int:
+    return len([c for c in fake.calls if c.method == "apps.connections.open"])
+
+
+def slash_envelope(fake, text: str, name: str) -> dict:
+    form = slash_body(text, fake.response_url(name))
+    return envelope("slash_commands", {k: v[0] for k, v in urllib.parse.parse_qs(form).items()})
+
+
+def test_connected_only_after_hello(runtime, fake):
+    """The websocket is open, but until Slack's hello the product says nothing of being
+    connected; the hello is what makes it so."""
+    server = FakeSocketMode()
+    server.hold_hello.set()
+    server.start()
+    fake.socket_url = lambda: server.url
+    linked = Linked(runtime)
+    try:
+        linked.link.open()
+        server.wait_connections(1)
+        time.sleep(0.5)  # time for a wrong "connected" to show
+        assert linked.handler.client.is_connected()  # the socket is up...
+        assert not linked.link.connected.is_set()  # ...but no hello yet
+        assert not any("connected to Slack" in line for line in linked.lines if "NOT" not in line)
+        server.release_hello()
+        assert linked.link.connected.wait(20), linked.lines
+        assert linked.lines[-1].startswith("Socket Mode connected to Slack")
+    finally:
+        linked.close()
+        server.stop()
+
+
+def test_refresh_requested_reconnects_and_answers_on_the_new_connection(runtime, fake):
+    server = FakeSocketMode().start()
+    fake.socket_url = lambda: server.url
+    linked = Linked(runtime)
+    try:
+        linked.link.open()
+        assert linked.link.connected.wait(20), linked.lines
+        opened = opens(fake)
+        server.refresh()
+        server.wait_connections(2)
+        server.wait(lambda: server.connections[0] in server.closed, what="the old one closed")
+        assert opens(fake) == opened + 1  # a fresh URL
+        deadline = time.monotonic() + 20
+        while linked.link.hellos < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert linked.link.hellos == 2 and linked.link.connected.is_set()
+        assert "Slack asked for a new Socket Mode connection; reconnecting" in linked.lines
+        assert linked.lines[-1] == "Socket Mode reconnected to Slack"
+        message = slash_envelope(fake, "help", "refresh")
+        server.send(message)
+        number, ack = server.wait_ack(message["envelope_id"])
+        assert number == 2  # acked over the new connection
+        assert "/vendorcheck kaspersky" in all_text(ack["payload"])
+    finally:
+        linked.close()
+        server.stop()
+
+
+def test_unreachable_websocket_is_not_connected_and_retried(runtime, fake):
+    """apps.connections.open hands out a URL nothing listens on: one line says NOT connected
+    (with why), never "connected"; the client keeps retrying, and connects once it can."""
+    dead = f"ws://127.0.0.1:{free_port()}/link/?ticket=dead"
+    fake.socket_url = lambda: dead
+    linked = Linked(runtime, ping_interval=1.0)
+    server = FakeSocketMode().start()
+    try:
+        opened = opens(fake)
+        linked.link.open()
+        linked.link.check(hello_timeout=0)
+        assert not linked.link.connected.is_set()
+        assert len(linked.lines) == 1, linked.lines
+        line = linked.lines[0]
+        assert line.startswith("Socket Mode is NOT connected to Slack (")
+        assert "Connection refused" in line and "retrying every 1 s" in line
+        fake.wait_for(fake.api("apps.connections.open"), count=opened + 2, timeout=20)
+        assert linked.lines == [line]  # one line per outage, not one per retry
+        fake.socket_url = lambda: server.url  # Slack is back
+        assert linked.link.connected.wait(20), linked.lines
+        assert linked.lines[-1].startswith("Socket Mode connected to Slack")
+    finally:
+        linked.close()
+        server.stop()
+
+
+def test_refused_app_token_is_one_line(runtime, fake):
+    fake.fail_methods["apps.connections.open"] = "invalid_auth"
+    linked = Linked(runtime)
+    try:
+        with pytest.raises(SocketModeError) as caught:
+            linked.link.open()
+    finally:
+        fake.fail_methods.clear()
+        linked.close()
+    message = str(caught.value)
+    assert "\n" not in message and "invalid_auth" in message and "SLACK_APP_TOKEN" in message
+    assert APP_TOKEN not in message

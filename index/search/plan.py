@@ -81,7 +81,7 @@ class QueryPlan:
     displays: list[str] = field(default_factory=list)  # how the corpus writes those phrases
     missing: list[str] = field(default_factory=list)  # names the corpus has never seen
     identifiers: list[str] = field(default_factory=list)  # "21-03", "52.204-25" in the corpus
-    vendorlike: bool = False  # names a vendor (curated, or a distinctive name), not only a place
+    vendorlike: bool = False  # names a vendor (curated, or a distinctive name that is no place)
     bare: bool = False  # only vendor names and filler: a brief
     in_passing: bool = False  # set by the retriever: the corpus only mentions the name
     name_like: bool = False  # the unknown words read as a name (else: off-topic words)
@@ -136,13 +136,17 @@ class Planner:
         plan.missing, plan.name_like, flagged = self._unknown_words(rest, content, bool(names))
         names = {i: w for i, w in names.items() if i not in flagged}
         plan.names, plan.displays = self._phrases_of(match, names)
-        plan.vendorlike = bool(plan.vendors) or any(map(self.distinctive, plan.names))
+        plan.vendorlike = bool(plan.vendors) or any(
+            self.distinctive(n) and not self.vendors.is_place(" ".join(n)) for n in plan.names
+        )
         plan.identifiers = [o for o, lo in match.tokens if is_identifier(o) and self.known_word(lo)]
         content = [c for c in self._content_words(rest) if c[0] not in names]
         # One vendor or name with only filler around it asks for its brief; two ("kaspersky
         # fsb") ask how they relate, which is a question.
+        # A place or an everyday name ("Chicago", "Commerce") asks for no brief: its question
+        # is ranked and meets the evidence threshold like any other.
         single = len(plan.vendors) + len(plan.names) == 1
-        plan.bare = single and all(lo in BRIEF_FILLER for _, _, lo in content)
+        plan.bare = single and plan.vendorlike and all(lo in BRIEF_FILLER for _, _, lo in content)
         # An alias-file vendor that no passage names is as unknown as a name never seen.
         for key in curated:
             if key not in plan.vendors:

@@ -9,8 +9,11 @@
 4. Anything else -> candidates from FAISS and BM25 (plus every passage naming an asked vendor),
    scored by `scoring.fuse`: convex fusion of cosine and normalised BM25 with a bonus for
    passages naming the asked vendor; a question naming something is answered only from
-   articles that name it. The best cosine under `min_evidence` -> abstain (on every route: a
-   place or person the corpus names in passing does not carry a question past the threshold).
+   articles that name it. The best cosine under `min_evidence` -> abstain, on every route but
+   two: a question naming a vendor (curated, or a distinctive name that is not a place), and
+   one citing an identifier ("52.204-25") that a passage contains as written. A place, or a
+   name the corpus mentions in passing, carries no question past the threshold, nor gets a
+   brief.
 
 Every constant is in `params.RankingParams`, fitted on real questions (see that module).
 Per query: one embedding, one BM25 pass, one FAISS search; the rest is precomputed.
@@ -92,14 +95,22 @@ class Retriever:
         for name in plan.missing if plan.name_like else []:
             plan.notes.append(f"Nothing in the corpus about {name}.")
         parts = self.named_parts(plan)
+        named = np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, int)
+        plan.in_passing = plan.named and self.only_in_passing(plan, named)
         if plan.bare:
-            named = np.unique(np.concatenate(parts)).astype(np.int64)
             return self.briefs.brief(plan.text, self.display_names(plan), named, plan.notes, k)
         rows, scores, evidence = self.rank(plan, parts)
-        # A question naming a vendor the corpus has, or citing a rule or case number it has, is
-        # on topic by construction; anything else must be close enough to some passage.
-        on_topic = plan.vendorlike or plan.identifiers or plan.in_passing
+        # A question naming a vendor (curated, or a distinctive name that is not a place), or
+        # citing a rule or case number as a passage writes it, is on topic by construction;
+        # anything else, a place or a name some passage mentions in passing included, must be
+        # close enough to some passage.
+        on_topic = plan.vendorlike or self.cites(plan)
         if len(rows) == 0 or (evidence < self.params.min_evidence and not on_topic):
+            if plan.in_passing:
+                plan.notes.append(
+                    f"The corpus mentions {join_names(self.display_names(plan))} only in "
+                    "passing, and none of those passages is close enough to answer this."
+                )
             return self.weak(plan)
         return self.answer(plan, rows, scores, k)
 
@@ -139,13 +150,8 @@ class Retriever:
         )
         scores = self.search.score_query(plan.text, plan.keywords)
         rows = self.search.candidates(scores, self.params.candidates)
-        if plan.named and self.only_in_passing(plan, named):
+        if plan.in_passing:  # said with the answer (an abstention shows no passages)
             rows = named
-            plan.in_passing = True
-            plan.notes.append(
-                f"The corpus mentions {join_names(self.display_names(plan))} only in passing; "
-                "showing the passages that do."
-            )
         elif plan.named:
             rows = np.union1d(rows, named)
             rows = rows[np.isin(self._article_of[rows], self._article_of[named])]
@@ -166,6 +172,11 @@ class Retriever:
         order = np.lexsort((-ordinal, -fused))
         return rows[order], fused[order], float(dense.max())
 
+    def cites(self, plan: QueryPlan) -> bool:
+        """Some passage contains one of the question's identifiers as written ("52.204-25"),
+        not merely its pieces ("52", "204", "25") somewhere."""
+        return any(len(self.search.rows_citing(i)) for i in plan.identifiers)
+
     def only_in_passing(self, plan: QueryPlan, named: np.ndarray) -> bool:
         """No article is about it: each that names it does so in one passage, not its title
         ("other vendors, including Cisco, ..."). Then only those passages can answer."""
@@ -182,6 +193,11 @@ class Retriever:
 
     def answer(self, plan: QueryPlan, rows: np.ndarray, scores: np.ndarray, k: int) -> Answer:
         names = self.display_names(plan)
+        if plan.in_passing:
+            plan.notes.append(
+                f"The corpus mentions {join_names(names)} only in passing; "
+                "showing the passages that do."
+            )
         results = self.builder.results(plan.text, rows, scores, k, tuple(names))
         self.builder.flag_superseded(results, plan.notes, plan.vendors or None)
         message = summary(results)

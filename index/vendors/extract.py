@@ -24,11 +24,18 @@ from typing import NotRequired, TypedDict
 
 from index.articles import Article
 from index.vendors.matcher import NameMatcher
-from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, QUESTION_WORDS, key_of, words
+from index.vendors.names import (
+    CORPORATE_FORMS,
+    NOT_VENDORS,
+    QUESTION_WORDS,
+    is_place,
+    key_of,
+    words,
+)
 from index.vendors.proper import proper_names
 from index.vendors.scan import ArticleNames, CorpusNames, scan_corpus
 
-DATA_VERSION = 15  # bump when extraction rules change: the builder then rewrites vendors.json
+DATA_VERSION = 16  # bump when extraction rules change: the builder then rewrites vendors.json
 MAX_SUBJECTS = 3
 MIN_SUBJECT_MENTIONS = 2
 # A name the headline does not use is still the subject with this many mentions, twice the next.
@@ -41,6 +48,7 @@ class Entity(TypedDict):
     source: str  # "aliases" | "front matter" | "text" | "mention"
     aliases: list[str]  # the other forms that name it (keys of `lookup`)
     acts: NotRequired[bool]  # mentions only: seen acting like a company ("Cisco has")
+    place: NotRequired[bool]  # a country, US state or city (`names.is_place`)
 
 
 class VendorData(TypedDict):
@@ -66,6 +74,7 @@ def build_vendor_data(
     corpus = scan_corpus(articles)
     about = builder.add_subjects(articles, corpus)
     builder.add_mentioned(corpus)
+    builder.mark_places()
     return {
         "version": DATA_VERSION,
         "proper": proper_names(articles),
@@ -140,6 +149,8 @@ class VendorDataBuilder:
         """The vendor a derived name refers to: "Orbix" and "Orbix Payroll" are one vendor."""
         if key in self.lookup:
             return self.lookup[key]
+        if is_place(key):  # "Palo Alto" is the city, not short for "Palo Alto Networks"
+            return key
         parts = key.split()
         related = {
             entity_key
@@ -232,7 +243,12 @@ class VendorDataBuilder:
         for member in groups.get(first, {}):
             if member not in self.lookup:
                 self.register(_display(names, member), self.lookup[key])
-        if len(key.split()) > 1 and first not in NOT_VENDORS and len(first) > 2:
+        if (
+            len(key.split()) > 1
+            and first not in NOT_VENDORS
+            and len(first) > 2
+            and not is_place(first)
+        ):
             self.register(first, self.lookup[key])
 
     def add_mentioned(self, corpus: CorpusNames) -> None:
@@ -248,6 +264,13 @@ class VendorDataBuilder:
                     self.add_entity(display, False, "mention")
                     # Does it act like a company anywhere ("Cisco has", "Nokia said")?
                     self.entities[key]["acts"] = key in corpus.agentive
+
+    def mark_places(self) -> None:
+        """Names that are places ("Chicago", "Palo Alto") are flagged: the query side never
+        reads them as vendors, so they carry no question past the evidence threshold."""
+        for key, entity in self.entities.items():
+            if is_place(key):
+                entity["place"] = True
 
     def passage_mentions(
         self, articles: Sequence[Article], rows: Sequence[tuple[int, int, int]]

