@@ -11,9 +11,10 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from bot.runtime.dedupe import DeliveryLog
 from bot.runtime.jobs import AnswerService
 from bot.slack.feedback import FeedbackStore
-from bot.slack.middleware import RateLimiter, TTLSet
+from bot.slack.middleware import RateLimiter, current_delivery
 from bot.slack.render import ButtonState, render_answer, render_notice
 from bot.slack.settings import SlackSettings
 from index.search.plan import clean_query
@@ -46,7 +47,8 @@ class VendorcheckBot:
         self.settings = settings
         self.asker = asker  # swapped whole when a new index generation is served
         self.store = store
-        self.seen = TTLSet(settings.dedupe_ttl)
+        # deliveries taken, on disk beside the answers: a retry after a restart is dropped
+        self.seen = DeliveryLog(store.path.parent, settings.dedupe_ttl)
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
         self.service = AnswerService(
             settings.answer_workers, settings.max_pending, settings.answer_timeout
@@ -91,13 +93,23 @@ class VendorcheckBot:
         return self.render(answer, answer_id, offset=state.offset, **options)
 
     def run(self, name: str, compute: Callable[[], dict], deliver: Callable[[dict], Any]) -> None:
-        """Queue `compute` -> `deliver`, with "took too long" / error / busy replies."""
+        """Queue `compute` -> `deliver`, with "took too long" / error / busy replies. The
+        delivery being handled stays pending until a reply went out (a retry after a crash is
+        answered); one stopped by shutdown stays pending."""
         timeout = self.settings.answer_timeout
+        delivery = current_delivery()
+        if delivery is not None:
+            delivery.pending()
+
+        def finished() -> None:
+            if delivery is not None:
+                delivery.done()
 
         def work(claim: Callable[[], bool]) -> None:
             message = compute()
             if claim():
                 deliver(message)
+                finished()
 
         def failed(reason: str) -> None:
             text = {
@@ -105,6 +117,8 @@ class VendorcheckBot:
                 "shutdown": BUSY_TEXT,  # stopped before this answer was ready
             }.get(reason, ERROR_TEXT)
             deliver(render_notice(text))
+            if reason != "shutdown":
+                finished()
 
         if not self.service.submit(name, work, failed):
             try:
