@@ -64,12 +64,19 @@ def cmd_ask(args: argparse.Namespace, config: EngineConfig) -> int:
             file=sys.stderr,
         )
         return 2
+    export = getattr(args, "export", None)  # `start` asks without it
+    if export:
+        _check_export(args)
     retriever = open_retriever(config)
     ansi = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for question in _questions(args):
         if args.batch and not question.strip():
             continue
         answer = retriever.ask(question, k=args.k)
+        if export:
+            from index.search.evidence import write_export
+
+            print(f"evidence written to {write_export(answer, export)}", file=sys.stderr)
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -77,6 +84,18 @@ def cmd_ask(args: argparse.Namespace, config: EngineConfig) -> int:
             if args.batch:
                 print()
     return 0
+
+
+def _check_export(args: argparse.Namespace) -> None:
+    """Refuse a bad --export before the index is loaded (one line, nothing written)."""
+    from index.search.evidence import FORMATS
+
+    if args.batch:
+        raise VendorcheckError("--export writes one answer: ask one question, not --batch")
+    if Path(args.export).suffix.lower() not in FORMATS:
+        raise VendorcheckError(
+            f"--export {args.export}: the file name must end in {', '.join(FORMATS)}"
+        )
 
 
 def cmd_add(args: argparse.Namespace, config: EngineConfig) -> int:
@@ -207,6 +226,12 @@ def build_parser(extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.add_argument(
         "--batch", metavar="FILE", help="answer one question per line of FILE ('-' = stdin)"
+    )
+    p.add_argument(
+        "--export",
+        metavar="FILE",
+        help="also write the evidence (question, time, index, quotes with offsets and the "
+        "sha256 of each article text) to FILE.md, FILE.json or FILE.csv",
     )
     p.set_defaults(handler=cmd_ask)
 

@@ -65,6 +65,10 @@ class Retriever:
         if plan.empty:
             return Answer(query="", kind="usage", message=USAGE)
         answer = self.answer_plan(plan, max(1, min(int(k), 50)))
+        answer.index = {
+            "generation": self.index.generation.name,
+            "model": self.index.manifest.model,
+        }
         if self.lists is not None:
             unknown = plan.missing if plan.name_like else []
             distinctive = [
