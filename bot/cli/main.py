@@ -19,6 +19,10 @@ from bot.cli.output import print_build_report
 from index import EngineConfig, VendorcheckError, load_env_file
 
 SAMPLE_QUESTION = "is Kaspersky allowed on GSA?"
+EXPORT_HELP = (
+    "also write the evidence (question, time, index, quotes with offsets and the sha256 of "
+    "each article text) to FILE.md, FILE.json or FILE.csv"
+)
 Handler = Callable[[argparse.Namespace, EngineConfig], int]
 
 
@@ -227,12 +231,7 @@ def build_parser(extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument(
         "--batch", metavar="FILE", help="answer one question per line of FILE ('-' = stdin)"
     )
-    p.add_argument(
-        "--export",
-        metavar="FILE",
-        help="also write the evidence (question, time, index, quotes with offsets and the "
-        "sha256 of each article text) to FILE.md, FILE.json or FILE.csv",
-    )
+    p.add_argument("--export", metavar="FILE", help=EXPORT_HELP)
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser(

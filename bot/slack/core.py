@@ -17,6 +17,7 @@ from bot.slack.feedback import FeedbackStore
 from bot.slack.middleware import RateLimiter, current_delivery
 from bot.slack.render import ButtonState, render_answer, render_notice
 from bot.slack.settings import SlackSettings
+from index.search.names import NameCheck
 from index.search.plan import clean_query
 from index.search.results import Answer
 
@@ -34,6 +35,8 @@ NO_UNFURL = {"unfurl_links": False, "unfurl_media": False}
 
 class Asker(Protocol):
     def ask(self, raw_query: str, k: int = 5) -> Answer: ...
+
+    def names_in(self, text: str) -> list[NameCheck]: ...  # the "Check vendors" shortcut
 
 
 # A `/vendorcheck <word> ...` subcommand contributed by another module (listeners/admin.py:
@@ -54,6 +57,7 @@ class VendorcheckBot:
             settings.answer_workers, settings.max_pending, settings.answer_timeout
         )
         self.subcommands: dict[str, Subcommand] = {}
+        self.fresh: Any = None  # bot.slack.freshness.Freshness, set by listeners/admin.attach
 
     def ask(self, query: str) -> Answer:
         """The engine's answer; a VENDORCHECK_MAX_QUERY_CHARS below the engine's own cap cuts
@@ -70,10 +74,13 @@ class VendorcheckBot:
     def save(self, answer: Answer) -> str:
         return self.store.save_answer(answer) if answer.results else ""
 
-    def answer(self, query: str, **options: Any) -> dict:
-        """Ask, store (for the buttons) and render: the `compute` of every question."""
+    def answer(self, query: str, user: str = "", **options: Any) -> dict:
+        """Ask, store (for the buttons and `user`'s recent questions on the App Home tab) and
+        render: the `compute` of every question."""
         answer = self.ask(query)
-        return self.render(answer, self.save(answer), **options)
+        answer_id = self.save(answer)
+        self.store.record_question(user, answer.query, answer_id)
+        return self.render(answer, answer_id, **options)
 
     def load(self, state: ButtonState) -> tuple[Answer | None, str]:
         """The answer a button refers to: stored, or re-asked from its question."""

@@ -1,0 +1,74 @@
+"""The vendors a message names, for the bot's "Check vendors" message shortcut: each name
+with whether the corpus covers it and its official-list status.
+
+Read-only, and only what the engine already does: the planner's reading of a question (the
+corpus's vendors by their aliases, the proper names the corpus writes, the names it has never
+seen) and the lists' screening (`ListStatusProvider`). A message longer than one question is
+read sentence by sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from index.search.plan import MAX_QUERY_CHARS, Planner, clean_query
+from index.text.chunking import sentences
+
+if TYPE_CHECKING:
+    from index.lists.answers import ListStatusProvider
+
+MAX_MESSAGE_CHARS = 4000  # a message shortcut reads at most this much of a message
+MAX_NAMES = 20
+
+
+@dataclass
+class NameCheck:
+    name: str
+    articles: int = 0  # articles the corpus has about it
+    in_corpus: bool = False  # the corpus names it (about it, or in passing)
+    status: dict[str, Any] | None = None  # index.lists VendorStatus.to_json(), if screened
+
+
+def pieces(text: str, size: int = MAX_QUERY_CHARS) -> list[str]:
+    """`text` (cut at MAX_MESSAGE_CHARS) as its lines' sentences, each cut to at most `size`
+    characters between words: a name never runs on into the next sentence or line."""
+    out: list[str] = []
+    for line in text[:MAX_MESSAGE_CHARS].splitlines():
+        for span in sentences(line):
+            rest, _ = clean_query(line[span.start : span.end], MAX_MESSAGE_CHARS)
+            while rest:
+                cut = rest if len(rest) <= size else rest[:size].rsplit(" ", 1)[0] or rest[:size]
+                out.append(cut)
+                rest = rest[len(cut) :].lstrip()
+    return out
+
+
+def _found(planner: Planner, text: str) -> dict[str, NameCheck]:
+    vendors = planner.vendors
+    found: dict[str, NameCheck] = {}
+    for piece in pieces(text):
+        plan = planner.plan(piece)
+        for key in plan.vendors:
+            articles = len(vendors.about_articles.get(key, []))
+            found.setdefault(
+                vendors.name(key).lower(), NameCheck(vendors.name(key), articles, True)
+            )
+        for words, display in zip(plan.names, plan.displays, strict=True):
+            if planner.distinctive(words):
+                found.setdefault(display.lower(), NameCheck(display, 0, True))
+        for name in plan.missing if plan.name_like else []:
+            found.setdefault(name.lower(), NameCheck(name))
+    return found
+
+
+def names_in(planner: Planner, lists: ListStatusProvider | None, text: str) -> list[NameCheck]:
+    """The vendor-like names `text` uses (the corpus's vendors first), each once, with corpus
+    coverage and list status (every name gets one when the list data is readable)."""
+    found = list(_found(planner, text).values())[:MAX_NAMES]
+    if found and lists is not None:
+        names = [n.name for n in found]
+        statuses = {s["vendor"].lower(): s for s in lists.for_names(names, names)}
+        for check in found:
+            check.status = statuses.get(check.name.lower())
+    return found
