@@ -245,3 +245,52 @@ def test_export_button_uploads_verifiable_evidence_to_the_users_dm(bot, fake, co
         assert text[quote["start"] : quote["end"]] == quote["quote"]
     markdown = fake.uploads[next(f["id"] for f in files if f["title"].endswith("md"))].decode()
     assert "# vendorcheck evidence: is Kaspersky allowed on GSA?" in markdown
+
+
+SEED_URL = (
+    "https://www.crn.com/news/security/300088541/kaspersky-lab-faces-new-wave-of-allegations-"
+    "about-russian-roots-could-be-blocked-from-federal-sales"
+)
+
+
+def share_links(bot, fake, user: str, *urls: str) -> dict:
+    channel = unique("CLINK")
+    event = {
+        "type": "link_shared",
+        "user": user,
+        "channel": channel,
+        "message_ts": "1700000600.000100",
+        "links": [{"domain": "example", "url": url} for url in urls],
+    }
+    assert send_signed(bot.url, event_body(event), form=False)[0] == 200
+    call = fake.wait_for(lambda c: c.method == "chat.unfurl" and c.body.get("channel") == channel)
+    body = call[0].body
+    unfurls = json.loads(body["unfurls"]) if isinstance(body["unfurls"], str) else body["unfurls"]
+    for unfurl in unfurls.values():
+        valid_blocks(unfurl["blocks"])
+    return {"channel": channel, "ts": body["ts"], "unfurls": unfurls}
+
+
+def test_corpus_links_unfurl_with_title_date_and_vendors_and_admins_may_add_others(bot, fake):
+    tracked = SEED_URL + "?utm_source=newsletter"
+    unknown = f"http://127.0.0.1:{free_port()}/not-in-the-corpus.html"
+    seen = share_links(bot, fake, "U0READER", tracked, unknown)
+    assert list(seen["unfurls"]) == [tracked]  # a non-admin's unknown link: left alone
+    assert seen["ts"] == "1700000600.000100"
+    text = all_text(seen["unfurls"][tracked])
+    assert f"<{SEED_URL}|{SEED_TITLE}" in text
+    assert "2017-07-11" in text and "about Kaspersky" in text
+
+    by_admin = share_links(bot, fake, ADMIN, tracked, unknown)
+    assert set(by_admin["unfurls"]) == {tracked, unknown}
+    add = button(by_admin["unfurls"][unknown], "vc_add_article")
+    assert add is not None and add["value"] == unknown
+
+    for user, expected in (("U0READER", "only vendorcheck admins"), (ADMIN, "Could not add")):
+        payload = action_payload("vc_add_article", unknown, "", user=user, ephemeral=False)
+        payload.pop("response_url")
+        assert send_signed(bot.url, action_body(payload))[0] == 200
+        told = fake.wait_for(
+            lambda c, u=user: c.method == "chat.postEphemeral" and c.body.get("user") == u
+        )
+        assert expected in all_text(told[0].body)

@@ -23,7 +23,7 @@ from index import (
     model_id_for,
     open_index,
 )
-from index.search.names import NameCheck
+from index.search.names import LinkedArticle, NameCheck
 from index.store.generations import current_generation
 
 log = logging.getLogger("vendorcheck.index")
@@ -56,6 +56,9 @@ class LiveRetriever:
 
     def names_in(self, text: str) -> list[NameCheck]:
         return self._retriever.names_in(text)
+
+    def article_at(self, url: str) -> LinkedArticle | None:
+        return self._retriever.article_at(url)
 
     def check(self) -> bool:
         """Load a newer generation if there is one. True if it swapped."""

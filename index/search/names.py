@@ -1,5 +1,6 @@
 """The vendors a message names, for the bot's "Check vendors" message shortcut: each name
-with whether the corpus covers it and its official-list status.
+with whether the corpus covers it and its official-list status; and the corpus article a
+posted link is, for the bot's link unfurls.
 
 Read-only, and only what the engine already does: the planner's reading of a question (the
 corpus's vendors by their aliases, the proper names the corpus writes, the names it has never
@@ -9,9 +10,13 @@ read sentence by sentence.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
+from index.articles import Article
 from index.search.plan import MAX_QUERY_CHARS, Planner, clean_query
 from index.text.chunking import sentences
 
@@ -72,3 +77,45 @@ def names_in(planner: Planner, lists: ListStatusProvider | None, text: str) -> l
         for check in found:
             check.status = statuses.get(check.name.lower())
     return found
+
+
+@dataclass
+class LinkedArticle:
+    """The corpus article a URL is (for the bot's link unfurl)."""
+
+    title: str
+    url: str
+    publisher: str
+    published: str  # ISO date or ""
+    vendors: list[str]  # display names of the vendors it is about
+
+
+_URLS: WeakKeyDictionary[Planner, dict[str, int]] = WeakKeyDictionary()  # per generation
+_URLS_LOCK = threading.Lock()
+
+
+def _url_table(planner: Planner, articles: Sequence[Article]) -> dict[str, int]:
+    """Normalised URL -> article index, built once per loaded generation (its planner)."""
+    from index.text.urls import normalize_url  # courlan: not loaded for questions
+
+    with _URLS_LOCK:
+        table = _URLS.get(planner)
+        if table is None:
+            table = {normalize_url(a.url): i for i, a in enumerate(articles) if a.url}
+            _URLS[planner] = table
+        return table
+
+
+def article_at(planner: Planner, articles: Sequence[Article], url: str) -> LinkedArticle | None:
+    """The article of the corpus whose URL is `url` (tracking parameters, default ports and
+    case of the host aside), or None."""
+    from index.text.urls import normalize_url
+
+    idx = _url_table(planner, articles).get(normalize_url(url))
+    if idx is None:
+        return None
+    article, vendors = articles[idx], planner.vendors
+    names = [vendors.name(k) for k in vendors.about[idx]] if idx < len(vendors.about) else []
+    return LinkedArticle(
+        article.title, article.url, article.publisher, article.published_iso, names
+    )

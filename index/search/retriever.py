@@ -25,7 +25,7 @@ import numpy as np
 from index.embed.model import Embedder
 from index.search.assemble import ResultBuilder
 from index.search.brief import BriefMaker, join_names, plural
-from index.search.names import NameCheck, names_in
+from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
 from index.search.passages import PassageSearch
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
@@ -84,6 +84,10 @@ class Retriever:
     def names_in(self, text: str) -> list[NameCheck]:
         """The vendor names a message uses, with coverage and list status (names.py)."""
         return names_in(self.planner, self.lists, text)
+
+    def article_at(self, url: str) -> LinkedArticle | None:
+        """The corpus article at `url`, with the vendors it is about (names.py)."""
+        return article_at(self.planner, self.index.articles, url)
 
     def answer_plan(self, plan: QueryPlan, k: int) -> Answer:
         # An unknown vendor beside a known one ("is Sophos banned like Kaspersky?"): answer

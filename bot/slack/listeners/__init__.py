@@ -16,6 +16,7 @@ from bot.slack.listeners import (
     conversations,
     export,
     shortcut,
+    unfurl,
 )
 
 
@@ -24,6 +25,7 @@ def register_listeners(app: App, bot: VendorcheckBot) -> None:
     shortcut.register(app, bot)
     export.register(app, bot)
     app_home.register(app, bot)
+    unfurl.register(app, bot)
     commands.register(app, bot)
     conversations.register(app, bot)
     actions.register(app, bot)
