@@ -12,6 +12,7 @@ import shutil
 import time
 
 import pytest
+from conftest import root_config
 from slack_fakes import (
     TEAM_ID,
     FakeSlack,
@@ -29,7 +30,6 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.slack.listeners import admin
-from index.config import EngineConfig
 from index.engine import build, open_retriever
 from index.ingest.fetch import FetchLimits
 from index.store.generations import ARTICLES, current_generation
@@ -62,12 +62,7 @@ def config(tmp_path_factory, model_cache):
         (corpus / f"corvane-{date}.md").write_text(corvane_article(date, publisher, text))
     dead = f"http://127.0.0.1:{free_port()}/feed.xml"  # nothing listens: the feed errors
     (corpus / "feeds.yml").write_text(f"feeds:\n  - url: {dead}\n    name: Loopback feed\n")
-    config = EngineConfig(
-        corpus_dir=corpus,
-        index_dir=root / "index",
-        data_dir=root / "data",
-        model_cache_dir=model_cache,
-    )
+    config = root_config(root, corpus, model_cache)
     build(config)
     return config
 
