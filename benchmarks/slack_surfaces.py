@@ -6,8 +6,8 @@ list snapshot, warm, in one process:
 - `article_at` (link unfurl): the first call (builds the URL table), then per link;
 - the evidence export of a 9-quote answer (record + Markdown + JSON), what the Export button
   computes before the upload;
-- `DeliveryLog.claim` (durable exactly-once): one SQLite write with synchronous=FULL on the
-  path of every Slack request, before the ack.
+- `DeliveryLog.claim` (durable exactly-once): one SQLite write on the path of every Slack
+  request, before the ack; as shipped (WAL, synchronous=NORMAL) and with FULL (an fsync each).
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def main() -> None:
         first_link_ms = round((time.perf_counter() - start) * 1000, 3)
         answer = retriever.ask("why was Kaspersky banned from federal agencies?", k=9)
         deliveries = DeliveryLog(root / "data", ttl=3600)
+        power_safe = DeliveryLog(root / "data-full", ttl=3600, synchronous="FULL")
         counter = iter(range(10**9))
         rows = {
             "names_in, 1-line message": timed(lambda: retriever.names_in(SHORT), args.n),
@@ -72,11 +73,15 @@ def main() -> None:
             f"evidence export, {len(answer.results)} quotes (.md + .json)": timed(
                 lambda: (to_markdown(r := evidence(answer)), to_json(r)), args.n
             ),
-            "DeliveryLog.claim (fsync)": timed(
+            "DeliveryLog.claim (shipped: NORMAL)": timed(
                 lambda: deliveries.claim(f"event:E{next(counter)}"), args.n
+            ),
+            "DeliveryLog.claim (FULL: fsync each)": timed(
+                lambda: power_safe.claim(f"event:E{next(counter)}"), args.n
             ),
         }
         deliveries.close()
+        power_safe.close()
     print(f"{'what':<44} {'p50 ms':>9} {'p95 ms':>9}")
     for name, stats in rows.items():
         print(f"{name:<44} {stats['p50_ms']:>9.2f} {stats['p95_ms']:>9.2f}")

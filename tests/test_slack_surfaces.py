@@ -38,7 +38,7 @@ ADMIN = "U0ADMIN1"
 SEED_TITLE = "Kaspersky Lab Faces New Wave Of Allegations"
 MESSAGE = (
     "Purchase request: 40 Hikvision cameras, a Kaspersky licence renewal and Corvane drones "
-    "from Acme Widgets Inc. Please approve by Friday."
+    "from Acme Widgets Inc. Finance approved the budget on Monday."
 )
 
 

@@ -7,7 +7,10 @@ out, then *done*. A later delivery of the same key is dropped when the key is do
 by this very process (it is being answered now). A key left pending by an earlier process
 (killed mid-answer) is claimed again: that retry is answered, so a crash loses nothing. Keys expire after `ttl` seconds (Slack retries for about an hour at most).
 
-WAL journal with synchronous=FULL: a claim committed before the ack survives `kill -9`.
+WAL journal with synchronous=NORMAL: a claim committed before the ack survives `kill -9` (the
+commit is in the WAL file the moment it returns); only a power cut can lose the last claims,
+and then a retry is answered twice, not lost. FULL would fsync on every delivery
+(`python -m benchmarks.slack_surfaces` measures both).
 One data dir per serving process (as for the index and the feedback store): a second live
 process sharing it would count as "an earlier process".
 """
@@ -40,14 +43,15 @@ CREATE INDEX IF NOT EXISTS deliveries_claimed ON deliveries(claimed);
 class DeliveryLog:
     """Thread-safe (one connection, one lock). `clock` is wall time: it must survive restarts."""
 
-    def __init__(self, data_dir: Path, ttl: float, clock=time.time) -> None:
+    def __init__(
+        self, data_dir: Path, ttl: float, clock=time.time, synchronous: str = "NORMAL"
+    ) -> None:
         self.ttl = ttl
         self._clock = clock
         self.owner = secrets.token_hex(8)  # this process; claims of others are from the past
         try:
-            self._db = open_sqlite(
-                Path(data_dir), DB_NAME, _SCHEMA, autocommit=True, synchronous_full=True
-            )
+            self._db = open_sqlite(Path(data_dir), DB_NAME, _SCHEMA, autocommit=True)
+            self._db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
         except (OSError, sqlite3.Error) as exc:
             raise VendorcheckError(
                 f"cannot open the delivery log in {data_dir}: {exc} "

@@ -49,6 +49,43 @@ def pieces(text: str, size: int = MAX_QUERY_CHARS) -> list[str]:
     return out
 
 
+# A company's name ends at its legal form: in "Acme Widgets Inc. Finance approved ..." the
+# capitalised word after "Inc." starts the next sentence (the sentence splitter keeps "Inc."
+# inside one), so it is not part of the name.
+LEGAL_FORMS = frozenset(
+    [
+        "inc",
+        "incorporated",
+        "ltd",
+        "limited",
+        "llc",
+        "llp",
+        "corp",
+        "corporation",
+        "co",
+        "plc",
+        "gmbh",
+        "ag",
+        "sa",
+        "bv",
+        "nv",
+        "pte",
+        "pty",
+    ]
+)
+
+
+def _ends_at_legal_form(name: str) -> str:
+    words = name.split()
+    for i, word in enumerate(words):
+        if word.lower().strip(".,") in LEGAL_FORMS and i > 0:
+            end = i + 1
+            while end < len(words) and words[end].lower().strip(".,") in LEGAL_FORMS:
+                end += 1
+            return " ".join(words[:end])
+    return name
+
+
 def _found(planner: Planner, text: str) -> dict[str, NameCheck]:
     vendors = planner.vendors
     found: dict[str, NameCheck] = {}
@@ -63,6 +100,7 @@ def _found(planner: Planner, text: str) -> dict[str, NameCheck]:
             if planner.distinctive(words):
                 found.setdefault(display.lower(), NameCheck(display, 0, True))
         for name in plan.missing if plan.name_like else []:
+            name = _ends_at_legal_form(name)
             found.setdefault(name.lower(), NameCheck(name))
     return found
 
