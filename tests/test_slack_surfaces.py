@@ -131,9 +131,9 @@ def test_shortcut_replies_one_status_line_per_vendor_with_a_full_answer_button(b
     lines = {b["text"]["text"].split("*")[1]: b for b in blocks if b.get("accessory")}
     assert set(lines) == {"Kaspersky", "Corvane", "Hikvision", "Acme Widgets Inc"}
     kaspersky = lines["Kaspersky"]["text"]["text"]
-    assert "official list" in kaspersky and "1 article in the corpus" in kaspersky
+    assert "official list" in kaspersky and "1 article about it in the corpus" in kaspersky
     assert "not on any list we track" in lines["Corvane"]["text"]["text"]
-    assert "2 articles in the corpus" in lines["Corvane"]["text"]["text"]
+    assert "2 articles about it in the corpus" in lines["Corvane"]["text"]["text"]
     hikvision = lines["Hikvision"]["text"]["text"]
     assert "official list" in hikvision and "nothing in the corpus" in hikvision
     acme = lines["Acme Widgets Inc"]["text"]["text"]

@@ -28,10 +28,11 @@ def _lists(check: NameCheck) -> tuple[str, bool]:
 
 
 def _corpus(check: NameCheck) -> str:
+    count = f"{check.articles} article{'s' if check.articles != 1 else ''}"
+    if check.about:
+        return f"{count} about it in the corpus"
     if check.articles:
-        return f"{check.articles} article{'s' if check.articles != 1 else ''} in the corpus"
-    if check.in_corpus:
-        return "mentioned in the corpus, no article about it"
+        return f"named in {count} of the corpus"
     return "nothing in the corpus"
 
 

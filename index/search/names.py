@@ -11,7 +11,7 @@ read sentence by sentence.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -25,14 +25,19 @@ if TYPE_CHECKING:
 
 MAX_MESSAGE_CHARS = 4000  # a message shortcut reads at most this much of a message
 MAX_NAMES = 20
+Naming = Callable[[list[str]], int]  # a name's (lower-case) words -> corpus articles naming it
 
 
 @dataclass
 class NameCheck:
     name: str
-    articles: int = 0  # articles the corpus has about it
-    in_corpus: bool = False  # the corpus names it (about it, or in passing)
+    articles: int = 0  # corpus articles about it (`about`), else corpus articles naming it
+    about: bool = False  # the corpus has articles about it as a vendor
     status: dict[str, Any] | None = None  # index.lists VendorStatus.to_json(), if screened
+
+    @property
+    def in_corpus(self) -> bool:
+        return self.articles > 0
 
 
 def pieces(text: str, size: int = MAX_QUERY_CHARS) -> list[str]:
@@ -86,29 +91,40 @@ def _ends_at_legal_form(name: str) -> str:
     return name
 
 
-def _found(planner: Planner, text: str) -> dict[str, NameCheck]:
+def _found(planner: Planner, text: str, naming: Naming) -> dict[str, NameCheck]:
     vendors = planner.vendors
     found: dict[str, NameCheck] = {}
+
+    def add(name: str, words: list[str], key: str | None = None) -> None:
+        about = len(vendors.about_articles.get(key, [])) if key else 0
+        check = NameCheck(name, about, True) if about else NameCheck(name, naming(words))
+        found.setdefault(name.lower(), check)
+
     for piece in pieces(text):
         plan = planner.plan(piece)
         for key in plan.vendors:
-            articles = len(vendors.about_articles.get(key, []))
-            found.setdefault(
-                vendors.name(key).lower(), NameCheck(vendors.name(key), articles, True)
-            )
+            add(vendors.name(key), vendors.name(key).lower().split(), key)
+        # Names the corpus writes: by the entity they are an alias of ("Hikvision cameras" ->
+        # Hikvision), else as written.
         for words, display in zip(plan.names, plan.displays, strict=True):
-            if planner.distinctive(words):
-                found.setdefault(display.lower(), NameCheck(display, 0, True))
+            key = vendors.lookup.get(" ".join(words))
+            if key is not None:
+                add(vendors.name(key), words, key)
+            elif planner.distinctive(words):
+                add(display, words)
         for name in plan.missing if plan.name_like else []:
             name = _ends_at_legal_form(name)
             found.setdefault(name.lower(), NameCheck(name))
     return found
 
 
-def names_in(planner: Planner, lists: ListStatusProvider | None, text: str) -> list[NameCheck]:
+def names_in(
+    planner: Planner, lists: ListStatusProvider | None, text: str, naming: Naming
+) -> list[NameCheck]:
     """The vendor-like names `text` uses (the corpus's vendors first), each once, with corpus
-    coverage and list status (every name gets one when the list data is readable)."""
-    found = list(_found(planner, text).values())[:MAX_NAMES]
+    coverage (`naming` counts the articles naming a name that no article is about) and list
+    status (every name gets one when the list data is readable)."""
+    found = list(_found(planner, text, naming).values())[:MAX_NAMES]
     if found and lists is not None:
         names = [n.name for n in found]
         statuses = {s["vendor"].lower(): s for s in lists.for_names(names, names)}

@@ -83,7 +83,10 @@ class Retriever:
 
     def names_in(self, text: str) -> list[NameCheck]:
         """The vendor names a message uses, with coverage and list status (names.py)."""
-        return names_in(self.planner, self.lists, text)
+        return names_in(self.planner, self.lists, text, self.articles_naming)
+
+    def articles_naming(self, words: list[str]) -> int:
+        return int(np.unique(self._article_of[self.search.rows_naming(words)]).size)
 
     def article_at(self, url: str) -> LinkedArticle | None:
         """The corpus article at `url`, with the vendors it is about (names.py)."""
