@@ -217,10 +217,16 @@ def test_export_button_uploads_verifiable_evidence_to_the_users_dm(bot, fake, co
     name = click(bot, fake, export, user=user)
     reply = fake.wait_for(fake.to_response(name))[0].body
     assert "in your direct messages" in all_text(reply)
+    valid_blocks(reply["blocks"])
+    valid_blocks(answer["blocks"])
 
     complete = fake.wait_for(fake.api("files.completeUploadExternal"))[-1].body
     assert complete["channel_id"] == "D0EXPORT"  # conversations.open(users=U0EXPORT)
     assert any(c.method == "conversations.open" for c in fake.calls)
+    asked = [c.body for c in fake.calls if c.method == "files.getUploadURLExternal"]
+    uploaded = [c for c in fake.calls if c.path.startswith("/upload/")]
+    assert len(asked) >= 2 and len(uploaded) >= 2  # one upload URL and one POST per file
+    assert {a["filename"].rsplit(".", 1)[1] for a in asked} == {"md", "json"}
     files = (
         json.loads(complete["files"]) if isinstance(complete["files"], str) else complete["files"]
     )
