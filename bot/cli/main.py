@@ -100,6 +100,10 @@ def _check_export(args: argparse.Namespace) -> None:
         raise VendorcheckError(
             f"--export {args.export}: the file name must end in {', '.join(FORMATS)}"
         )
+    if not Path(args.export).parent.is_dir():
+        raise VendorcheckError(
+            f"--export {args.export}: {Path(args.export).parent} is not a directory"
+        )
 
 
 def cmd_add(args: argparse.Namespace, config: EngineConfig) -> int:
