@@ -98,6 +98,8 @@ class FakeSlack:
         # What apps.connections.open hands out (a fresh URL per call, as Slack does); by
         # default one nothing listens on. tests/slack_socket_server.py serves a real one.
         self.socket_url: Callable[[], str] = lambda: "ws://127.0.0.1:9/never"
+        self.uploads: dict[str, bytes] = {}  # file id -> bytes POSTed to its upload_url
+        self._files = 0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -106,9 +108,13 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8") if length else ""
+                data = self.rfile.read(length) if length else b""
+                raw = data.decode("utf-8", errors="replace")
                 ctype = self.headers.get("Content-Type", "")
-                if "json" in ctype:
+                if self.path.startswith("/upload/"):  # files_upload_v2 step 2: raw bytes
+                    fake.uploads[self.path.rsplit("/", 1)[-1]] = data
+                    body = {"length": len(data)}
+                elif "json" in ctype:
                     body = json.loads(raw or "{}")
                 else:
                     body = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
@@ -155,9 +161,26 @@ class FakeSlack:
         if method == "chat.postMessage":
             self._ts += 1
             return {"ok": True, "channel": call.body.get("channel"), "ts": f"{self._ts}.000100"}
+        if method == "files.getUploadURLExternal":  # files_upload_v2 step 1
+            self._files += 1
+            file_id = f"F{self._files:06d}"
+            url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+            return {"ok": True, "upload_url": url, "file_id": file_id}
+        if method == "files.completeUploadExternal":  # step 3
+            files = call.body.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(call.body.get("users", "X"))[1:]}}
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V0001", **self._view(call.body.get("view"))}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url()}
         return {"ok": True}
+
+    @staticmethod
+    def _view(view: Any) -> dict:
+        return json.loads(view) if isinstance(view, str) else dict(view or {})
 
     def response_url(self, name: str = "r1") -> str:
         return f"http://127.0.0.1:{self.port}/response/{name}"

@@ -37,10 +37,14 @@ KILL_RUNS = 3
 
 
 def answers(index_dir: Path, embedder, queries: list[str] = QUERIES) -> tuple[str, list[dict]]:
-    """(generation name, the reference queries' answers as JSON) from a fresh open."""
+    """(generation name, the reference queries' answers as JSON) from a fresh open; each
+    answer without the name of the generation that gave it (`index`), which is the point of
+    comparing answers across generations."""
     stored = open_index(index_dir, MODEL_ID)
     retriever = Retriever(stored, embedder)
-    return stored.generation.name, [retriever.ask(q).to_json() for q in queries]
+    found = [retriever.ask(q).to_json() for q in queries]
+    assert all(a["index"]["generation"] == stored.generation.name for a in found)
+    return stored.generation.name, [{k: v for k, v in a.items() if k != "index"} for a in found]
 
 
 def write_filler(corpus: Path, version: int, articles: int = 12) -> None:

@@ -1,4 +1,4 @@
-"""Exactly-once cache, rate limiter, log redaction and Slack-text normalisation."""
+"""Rate limiter, log redaction and Slack-text normalisation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from bot.runtime.logs import SecretRedactor
-from bot.slack.middleware import RateLimiter, TTLSet
+from bot.slack.middleware import RateLimiter
 from bot.slack.mrkdwn import query_from_slack
 from bot.slack.settings import SlackConfigError, SlackSettings
 
@@ -18,20 +18,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def test_ttl_set_remembers_until_expiry_and_stays_bounded():
-    clock = Clock()
-    seen = TTLSet(ttl=60, max_size=3, clock=clock)
-    assert seen.add("a") is True
-    assert seen.add("a") is False
-    clock.now += 59
-    assert seen.add("a") is False
-    clock.now += 2
-    assert seen.add("a") is True  # expired, so a genuinely new delivery
-    for key in "bcde":
-        seen.add(key)
-    assert len(seen) <= 3
 
 
 def test_rate_limiter_sliding_window_per_user():

@@ -19,6 +19,10 @@ from bot.cli.output import print_build_report
 from index import EngineConfig, VendorcheckError, load_env_file
 
 SAMPLE_QUESTION = "is Kaspersky allowed on GSA?"
+EXPORT_HELP = (
+    "also write the evidence (question, time, index, quotes with offsets and the sha256 of "
+    "each article text) to FILE.md, FILE.json or FILE.csv"
+)
 Handler = Callable[[argparse.Namespace, EngineConfig], int]
 
 
@@ -64,12 +68,19 @@ def cmd_ask(args: argparse.Namespace, config: EngineConfig) -> int:
             file=sys.stderr,
         )
         return 2
+    export = getattr(args, "export", None)  # `start` asks without it
+    if export:
+        _check_export(args)
     retriever = open_retriever(config)
     ansi = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for question in _questions(args):
         if args.batch and not question.strip():
             continue
         answer = retriever.ask(question, k=args.k)
+        if export:
+            from index.search.evidence import write_export
+
+            print(f"evidence written to {write_export(answer, export)}", file=sys.stderr)
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -77,6 +88,22 @@ def cmd_ask(args: argparse.Namespace, config: EngineConfig) -> int:
             if args.batch:
                 print()
     return 0
+
+
+def _check_export(args: argparse.Namespace) -> None:
+    """Refuse a bad --export before the index is loaded (one line, nothing written)."""
+    from index.search.evidence import FORMATS
+
+    if args.batch:
+        raise VendorcheckError("--export writes one answer: ask one question, not --batch")
+    if Path(args.export).suffix.lower() not in FORMATS:
+        raise VendorcheckError(
+            f"--export {args.export}: the file name must end in {', '.join(FORMATS)}"
+        )
+    if not Path(args.export).parent.is_dir():
+        raise VendorcheckError(
+            f"--export {args.export}: {Path(args.export).parent} is not a directory"
+        )
 
 
 def cmd_add(args: argparse.Namespace, config: EngineConfig) -> int:
@@ -208,6 +235,7 @@ def build_parser(extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument(
         "--batch", metavar="FILE", help="answer one question per line of FILE ('-' = stdin)"
     )
+    p.add_argument("--export", metavar="FILE", help=EXPORT_HELP)
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser(

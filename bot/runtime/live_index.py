@@ -23,6 +23,7 @@ from index import (
     model_id_for,
     open_index,
 )
+from index.search.names import LinkedArticle, NameCheck
 from index.store.generations import current_generation
 
 log = logging.getLogger("vendorcheck.index")
@@ -52,6 +53,12 @@ class LiveRetriever:
 
     def ask(self, raw_query: str, k: int = 5) -> Answer:
         return self._retriever.ask(raw_query, k=k)  # one reference read: old or new, never half
+
+    def names_in(self, text: str) -> list[NameCheck]:
+        return self._retriever.names_in(text)
+
+    def article_at(self, url: str) -> LinkedArticle | None:
+        return self._retriever.article_at(url)
 
     def check(self) -> bool:
         """Load a newer generation if there is one. True if it swapped."""

@@ -46,6 +46,7 @@ class BotRuntime:
             except Exception:
                 log.exception("shutdown hook failed")
         self.store.close()
+        self.bot.seen.close()
         return drained
 
     def status(self) -> dict[str, Any]:

@@ -11,11 +11,13 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from bot.runtime.dedupe import DeliveryLog
 from bot.runtime.jobs import AnswerService
 from bot.slack.feedback import FeedbackStore
-from bot.slack.middleware import RateLimiter, TTLSet
+from bot.slack.middleware import RateLimiter, current_delivery
 from bot.slack.render import ButtonState, render_answer, render_notice
 from bot.slack.settings import SlackSettings
+from index.search.names import NameCheck
 from index.search.plan import clean_query
 from index.search.results import Answer
 
@@ -34,6 +36,8 @@ NO_UNFURL = {"unfurl_links": False, "unfurl_media": False}
 class Asker(Protocol):
     def ask(self, raw_query: str, k: int = 5) -> Answer: ...
 
+    def names_in(self, text: str) -> list[NameCheck]: ...  # the "Check vendors" shortcut
+
 
 # A `/vendorcheck <word> ...` subcommand contributed by another module (listeners/admin.py:
 # add, watch, ...). Called as handler(ack, body, respond); returns False to let the text be
@@ -46,12 +50,14 @@ class VendorcheckBot:
         self.settings = settings
         self.asker = asker  # swapped whole when a new index generation is served
         self.store = store
-        self.seen = TTLSet(settings.dedupe_ttl)
+        # deliveries taken, on disk beside the answers: a retry after a restart is dropped
+        self.seen = DeliveryLog(store.path.parent, settings.dedupe_ttl)
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
         self.service = AnswerService(
             settings.answer_workers, settings.max_pending, settings.answer_timeout
         )
         self.subcommands: dict[str, Subcommand] = {}
+        self.fresh: Any = None  # bot.slack.freshness.Freshness, set by listeners/admin.attach
 
     def ask(self, query: str) -> Answer:
         """The engine's answer; a VENDORCHECK_MAX_QUERY_CHARS below the engine's own cap cuts
@@ -68,10 +74,13 @@ class VendorcheckBot:
     def save(self, answer: Answer) -> str:
         return self.store.save_answer(answer) if answer.results else ""
 
-    def answer(self, query: str, **options: Any) -> dict:
-        """Ask, store (for the buttons) and render: the `compute` of every question."""
+    def answer(self, query: str, user: str = "", **options: Any) -> dict:
+        """Ask, store (for the buttons and `user`'s recent questions on the App Home tab) and
+        render: the `compute` of every question."""
         answer = self.ask(query)
-        return self.render(answer, self.save(answer), **options)
+        answer_id = self.save(answer)
+        self.store.record_question(user, answer.query, answer_id)
+        return self.render(answer, answer_id, **options)
 
     def load(self, state: ButtonState) -> tuple[Answer | None, str]:
         """The answer a button refers to: stored, or re-asked from its question."""
@@ -91,13 +100,23 @@ class VendorcheckBot:
         return self.render(answer, answer_id, offset=state.offset, **options)
 
     def run(self, name: str, compute: Callable[[], dict], deliver: Callable[[dict], Any]) -> None:
-        """Queue `compute` -> `deliver`, with "took too long" / error / busy replies."""
+        """Queue `compute` -> `deliver`, with "took too long" / error / busy replies. The
+        delivery being handled stays pending until a reply went out (a retry after a crash is
+        answered); one stopped by shutdown stays pending."""
         timeout = self.settings.answer_timeout
+        delivery = current_delivery()
+        if delivery is not None:
+            delivery.pending()
+
+        def finished() -> None:
+            if delivery is not None:
+                delivery.done()
 
         def work(claim: Callable[[], bool]) -> None:
             message = compute()
             if claim():
                 deliver(message)
+                finished()
 
         def failed(reason: str) -> None:
             text = {
@@ -105,6 +124,8 @@ class VendorcheckBot:
                 "shutdown": BUSY_TEXT,  # stopped before this answer was ready
             }.get(reason, ERROR_TEXT)
             deliver(render_notice(text))
+            if reason != "shutdown":
+                finished()
 
         if not self.service.submit(name, work, failed):
             try:

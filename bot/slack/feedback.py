@@ -3,6 +3,8 @@
 - `answers`: every answer the bot delivered (query + results as JSON), keyed by a short id that
   travels in button values; "Share", "More sources" and feedback read it back, so they work
   after a restart and show exactly what the user saw.
+- `questions`: who asked what (and the answer's id), for each user's recent questions on the
+  App Home tab.
 - `feedback`: one row per click (helpful / not helpful) with the query, the results shown
   and the user id.
 
@@ -45,6 +47,14 @@ CREATE TABLE IF NOT EXISTS feedback (
     channel_id TEXT
 );
 CREATE INDEX IF NOT EXISTS feedback_created ON feedback(created);
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created REAL NOT NULL,
+    user_id TEXT NOT NULL,
+    query TEXT NOT NULL,
+    answer_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS questions_user ON questions(user_id, id);
 """
 
 
@@ -87,7 +97,9 @@ class FeedbackStore:
 
     def prune(self, days: int = ANSWER_RETENTION_DAYS) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM answers WHERE created < ?", (time.time() - days * 86400,))
+            cutoff = time.time() - days * 86400
+            self._db.execute("DELETE FROM answers WHERE created < ?", (cutoff,))
+            self._db.execute("DELETE FROM questions WHERE created < ?", (cutoff,))
 
     def save_answer(self, answer: Answer) -> str:
         answer_id = secrets.token_urlsafe(9)
@@ -112,6 +124,36 @@ class FeedbackStore:
             return Answer.from_json(json.loads(row[0]))
         except (ValueError, KeyError, TypeError):
             return None
+
+    def answered_at(self, answer_id: str) -> datetime | None:
+        """When the stored answer `answer_id` was given (UTC), or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT created FROM answers WHERE id = ?", (answer_id,)
+            ).fetchone()
+        return datetime.fromtimestamp(row[0], UTC) if row else None
+
+    def record_question(self, user_id: str, query: str, answer_id: str) -> None:
+        if not user_id or not query:
+            return
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO questions (created, user_id, query, answer_id) VALUES (?, ?, ?, ?)",
+                (time.time(), user_id, query, answer_id),
+            )
+
+    def recent_questions(self, user_id: str, limit: int = 10) -> list[dict]:
+        """The user's latest distinct questions, newest first: query, answer_id, asked (UTC)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT query, answer_id, MAX(created) AS last FROM questions WHERE user_id = ? "
+                "GROUP BY lower(query) ORDER BY last DESC LIMIT ?",
+                (user_id, int(limit)),
+            ).fetchall()
+        return [
+            {"query": q, "answer_id": a, "asked": datetime.fromtimestamp(t, UTC)}
+            for q, a, t in rows
+        ]
 
     def record(
         self,

@@ -19,6 +19,8 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.runtime.live_index import LiveRetriever
@@ -33,6 +35,29 @@ from index.lists.screen import index_for
 from index.watch.watchlist import Watchlist
 
 log = logging.getLogger("vendorcheck.fresh")
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """The last run of one kind of sync since the bot started (the App Home tab shows it)."""
+
+    at: datetime
+    lines: tuple[str, ...]  # one per feed or list source
+    errors: tuple[str, ...]  # the feeds / sources that failed, and why
+
+
+def _feed_run(report: RefreshReport) -> SyncRun:
+    lines = [
+        f"{f.label}: {f.error or ('not modified' if f.not_modified else f'{f.new_entries} new')}"
+        for f in report.feeds
+    ]
+    errors = [f"{f.label}: {f.error}" for f in report.feeds if f.error]
+    return SyncRun(datetime.now(UTC), tuple(lines), tuple(errors))
+
+
+def _list_run(report: SyncReport) -> SyncRun:
+    errors = [s.line() for s in report.sources if s.status == "failed"]
+    return SyncRun(datetime.now(UTC), tuple(s.line() for s in report.sources), tuple(errors))
 
 
 class Freshness:
@@ -51,6 +76,7 @@ class Freshness:
         self._stop = threading.Event()
         self._scheduler: threading.Thread | None = None
         self._pending_sync = threading.Lock()
+        self.last_runs: dict[str, SyncRun] = {}  # "feeds" / "lists" -> the last run
 
     def submit(self, work: Callable[[], None]) -> None:
         """Run `work` on the freshness worker (after any add or sync already queued)."""
@@ -84,6 +110,7 @@ class Freshness:
             self.config, self.limits, embedder=self.live.embedder, cancel=self._stop
         )
         self.after(report)
+        self.last_runs["feeds"] = _feed_run(report)
         added = len(report.new_articles)
         log.info("feed sync: %d feed(s), %d new article(s)", len(report.feeds), added)
         return report
@@ -91,6 +118,7 @@ class Freshness:
     def sync_lists(self) -> SyncReport:
         """Sync the official lists, warm the new snapshot's screening index, alert; one log line."""
         report = lists.sync_lists(self.config, cancel=self._stop)
+        self.last_runs["lists"] = _list_run(report)
         snapshot = None
         try:
             snapshot = load_snapshot(self.config)
@@ -131,18 +159,21 @@ class Freshness:
 
     def _scheduled_sync(self) -> None:
         try:
-            self._guarded("feed sync", self.sync)
+            self._guarded("feed sync", "feeds", self.sync)
             if not self._stop.is_set():
-                self._guarded("list sync", self.sync_lists)
+                self._guarded("list sync", "lists", self.sync_lists)
         finally:
             self._pending_sync.release()
 
-    @staticmethod
-    def _guarded(name: str, work: Callable[[], object]) -> None:
-        """Run one scheduled sync; its failure is logged and does not stop the other."""
+    def _guarded(self, name: str, kind: str, work: Callable[[], object]) -> None:
+        """Run one scheduled sync; its failure is logged (and kept for the App Home tab) and
+        does not stop the other."""
         try:
             work()
         except VendorcheckError as exc:
             log.warning("%s: %s", name, exc)
-        except Exception:
+            self.last_runs[kind] = SyncRun(datetime.now(UTC), (), (str(exc),))
+        except Exception as exc:
             log.exception("%s failed", name)
+            failed = f"failed ({type(exc).__name__}); see the bot's log"
+            self.last_runs[kind] = SyncRun(datetime.now(UTC), (), (failed,))

@@ -1,6 +1,7 @@
 """What every Slack request passes before a listener acts on it: exactly-once delivery (Slack
 retries what it thinks failed, over HTTP and Socket Mode alike) and the per-user rate limit.
-Both are small, thread-safe and bounded in memory. (Log redaction guards the process, not a
+Both are thread-safe and bounded; the deliveries taken are kept on disk (bot/runtime/dedupe.py)
+so that a retry after a restart is not answered twice. (Log redaction guards the process, not a
 request: bot/runtime/logs.py.)"""
 
 from __future__ import annotations
@@ -8,10 +9,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from slack_bolt import BoltResponse
+
+from bot.runtime.dedupe import DeliveryLog
 
 log = logging.getLogger("vendorcheck.bot")
 
@@ -19,36 +23,6 @@ RATE_TEXT = (
     "You've asked {limit} questions in the last {window:g} seconds. "
     "Please wait {wait:.0f} s before asking again."
 )
-
-
-class TTLSet:
-    """Remembers keys for `ttl` seconds. `add()` is True the first time a key is seen.
-
-    Bounded: at most `max_size` keys (oldest dropped first), so a flood cannot exhaust memory.
-    """
-
-    def __init__(self, ttl: float, max_size: int = 100_000, clock=time.monotonic) -> None:
-        self.ttl = ttl
-        self.max_size = max_size
-        self._clock = clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def add(self, key: str) -> bool:
-        now = self._clock()
-        with self._lock:
-            while self._seen:
-                _oldest, stamp = next(iter(self._seen.items()))
-                if now - stamp < self.ttl and len(self._seen) < self.max_size:
-                    break
-                self._seen.popitem(last=False)
-            if key in self._seen:
-                return False
-            self._seen[key] = now
-            return True
-
-    def __len__(self) -> int:
-        return len(self._seen)
 
 
 class RateLimiter:
@@ -95,14 +69,40 @@ def dedupe_key(body: dict) -> str | None:
     return None
 
 
-def exactly_once(seen: TTLSet) -> Callable[..., BoltResponse | None]:
-    """Bolt middleware: the same event / trigger is answered once however often it arrives."""
+@dataclass(frozen=True)
+class Delivery:
+    """The delivery a listener is handling: work it queues marks it pending, and done once
+    the reply went out (`VendorcheckBot.run`), so a crash in between does not lose it."""
+
+    log: DeliveryLog
+    key: str
+
+    def pending(self) -> None:
+        self.log.pending(self.key)
+
+    def done(self) -> None:
+        self.log.done(self.key)
+
+
+_handling = threading.local()
+
+
+def current_delivery() -> Delivery | None:
+    """The delivery whose listener runs on this thread (Bolt runs the listener on the thread
+    that ran the middleware: process_before_response), or None."""
+    return getattr(_handling, "delivery", None)
+
+
+def exactly_once(deliveries: DeliveryLog) -> Callable[..., BoltResponse | None]:
+    """Bolt middleware: the same event / trigger is answered once however often it arrives,
+    across restarts too (bot/runtime/dedupe.py)."""
 
     def middleware(body: dict, next: Callable[[], None]) -> BoltResponse | None:
         key = dedupe_key(body)
-        if key and not seen.add(key):
+        if key and not deliveries.claim(key):
             log.info("duplicate delivery of %s ignored", key.split(":", 1)[0])
             return BoltResponse(status=200, body="")
+        _handling.delivery = Delivery(deliveries, key) if key else None
         next()
         return None
 

@@ -37,7 +37,17 @@ ACTION_DISMISS = "vc_dismiss"
 ACTION_MORE = "vc_more"
 ACTION_HELPFUL = "vc_helpful"
 ACTION_UNHELPFUL = "vc_unhelpful"
-ACTION_IDS = (ACTION_SHARE, ACTION_DISMISS, ACTION_MORE, ACTION_HELPFUL, ACTION_UNHELPFUL)
+ACTION_EXPORT = "vc_export"  # evidence export to the user's DM (listeners/export.py)
+ACTION_OPEN = "vc_open"  # the full answer to a question (shortcut reply, App Home)
+ACTION_IDS = (
+    ACTION_SHARE,
+    ACTION_DISMISS,
+    ACTION_MORE,
+    ACTION_HELPFUL,
+    ACTION_UNHELPFUL,
+    ACTION_EXPORT,
+    ACTION_OPEN,
+)
 
 USAGE_LINES = (
     "*How to use vendorcheck*",
@@ -117,7 +127,7 @@ class ButtonState:
             return cls("", "", 0)
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
     button = {
         "type": "button",
         "text": {"type": "plain_text", "text": clean(text)[:MAX_BUTTON_TEXT], "emoji": True},
@@ -175,8 +185,8 @@ def render_notice(text: str) -> dict:
 
 def _feedback_buttons(state: str) -> list[dict]:
     return [
-        _button(":+1: Helpful", ACTION_HELPFUL, state),
-        _button(":-1: Not helpful", ACTION_UNHELPFUL, state),
+        button(":+1: Helpful", ACTION_HELPFUL, state),
+        button(":-1: Not helpful", ACTION_UNHELPFUL, state),
     ]
 
 
@@ -195,16 +205,18 @@ def _render_nothing(answer: Answer, answer_id: str, blocks: list[dict]) -> dict:
 def _page_buttons(
     answer: Answer, answer_id: str, offset: int, shown: int, ephemeral: bool
 ) -> list[dict]:
-    """More sources (while there are more), Share / Keep (ephemeral), Helpful / Not helpful."""
+    """More sources (while there are more), Share / Keep (ephemeral), Export evidence,
+    Helpful / Not helpful."""
     state = ButtonState(answer_id, clean(answer.query), offset)
     buttons: list[dict] = []
     remaining = len(answer.results) - offset - shown
     if remaining > 0:
         more = ButtonState(answer_id, state.query, offset + shown)
-        buttons.append(_button(f"More sources ({remaining})", ACTION_MORE, more.encode()))
+        buttons.append(button(f"More sources ({remaining})", ACTION_MORE, more.encode()))
     if ephemeral:
-        buttons.append(_button("Share in channel", ACTION_SHARE, state.encode(), "primary"))
-        buttons.append(_button("Keep to myself", ACTION_DISMISS, state.encode()))
+        buttons.append(button("Share in channel", ACTION_SHARE, state.encode(), "primary"))
+        buttons.append(button("Keep to myself", ACTION_DISMISS, state.encode()))
+    buttons.append(button("Export evidence", ACTION_EXPORT, state.encode()))
     buttons += _feedback_buttons(ButtonState(answer_id, state.query, offset + shown).encode())
     return buttons
 

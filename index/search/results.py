@@ -6,9 +6,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from index.articles import Article
+
+
+def text_sha256(text: str) -> str:
+    """The hash an evidence export records of an article's text (UTF-8): `start`/`end` are
+    offsets into that text, so an auditor can check the quote was in it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -18,10 +25,18 @@ class ArticleRef:
     url: str
     publisher: str
     published: str  # ISO date or ""
+    sha256: str = ""  # of the article's text as indexed (text_sha256); "" in older records
 
     @classmethod
     def of(cls, article: Article) -> ArticleRef:
-        return cls(article.id, article.title, article.url, article.publisher, article.published_iso)
+        return cls(
+            article.id,
+            article.title,
+            article.url,
+            article.publisher,
+            article.published_iso,
+            text_sha256(article.text),
+        )
 
     def to_json(self) -> dict:
         return {
@@ -30,6 +45,7 @@ class ArticleRef:
             "url": self.url,
             "publisher": self.publisher,
             "published": self.published,
+            "sha256": self.sha256,
         }
 
     @classmethod
@@ -42,6 +58,7 @@ class ArticleRef:
             str(data.get("url", "")),
             str(data.get("publisher", "")),
             str(data.get("published", "")),
+            str(data.get("sha256", "")),
         )
 
 
@@ -100,10 +117,13 @@ class Answer:
     # {"vendor", "listed", "as_of", "message", "lists": [{"list_name", "since", "citation",
     # "link", ...}]}. Shown above the quotes; empty when no name was asked about.
     status: list[dict] = field(default_factory=list)
+    # The index that answered: {"generation", "model"} (what an evidence export records).
+    index: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
             "query": self.query,
+            "index": self.index,
             "kind": self.kind,
             "status": self.status,
             "results": [r.to_json() for r in self.results],
@@ -124,4 +144,5 @@ class Answer:
             vendors=list(data.get("vendors", [])),
             notices=list(data.get("notices", [])),
             status=[dict(s) for s in data.get("status", [])],
+            index=dict(data.get("index") or {}),
         )

@@ -28,6 +28,7 @@ import numpy as np
 from index.embed.model import Embedder
 from index.search.assemble import ResultBuilder
 from index.search.brief import BriefMaker, join_names, plural
+from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
 from index.search.passages import PassageSearch
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
@@ -73,6 +74,10 @@ class Retriever:
         if plan.empty:
             return Answer(query="", kind="usage", message=USAGE)
         answer = self.answer_plan(plan, max(1, min(int(k), 50)))
+        answer.index = {
+            "generation": self.index.generation.name,
+            "model": self.index.manifest.model,
+        }
         if self.lists is not None:
             unknown = plan.missing if plan.name_like else []
             distinctive = [
@@ -83,6 +88,17 @@ class Retriever:
             asked = [self.vendors.name(v) for v in plan.vendors] + distinctive + unknown
             answer.status = self.lists.for_names(plan.displays, asked)
         return answer
+
+    def names_in(self, text: str) -> list[NameCheck]:
+        """The vendor names a message uses, with coverage and list status (names.py)."""
+        return names_in(self.planner, self.lists, text, self.articles_naming)
+
+    def articles_naming(self, words: list[str]) -> int:
+        return int(np.unique(self._article_of[self.search.rows_naming(words)]).size)
+
+    def article_at(self, url: str) -> LinkedArticle | None:
+        """The corpus article at `url`, with the vendors it is about (names.py)."""
+        return article_at(self.planner, self.index.articles, url)
 
     def answer_plan(self, plan: QueryPlan, k: int) -> Answer:
         # An unknown vendor beside a known one ("is Sophos banned like Kaspersky?"): answer

@@ -136,6 +136,14 @@ class Watchlist:
             result.setdefault(chan, []).append(vendor)
         return result
 
+    def channels_added_by(self, user: str) -> list[str]:
+        """The channels where `user` added a watch (sorted)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT channel FROM watches WHERE added_by = ? ORDER BY channel", (user,)
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def matches(self, articles: Iterable[Article]) -> list[Match]:
         """One match per (channel, article) not alerted yet: the first watched vendor it mentions."""
         watches = self.watching()

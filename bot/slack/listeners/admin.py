@@ -218,5 +218,6 @@ def attach(
     fresh = Freshness(config, bot.asker, runtime.app.client, limits)
     commands = AdminCommands(fresh, settings.admins if admins is None else admins)
     bot.subcommands.update(commands.handlers())
+    bot.fresh = fresh  # the App Home tab reads its watchlist, config and sync runs
     fresh.start_schedule(settings.sync_seconds if interval is None else interval)
     return fresh

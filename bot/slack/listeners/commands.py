@@ -36,7 +36,7 @@ def on_command(bot: VendorcheckBot, ack: Callable, body: dict, respond: Callable
     def deliver(message: dict) -> None:
         respond(response_type="ephemeral", replace_original=False, **message, **NO_UNFURL)
 
-    bot.run("command", lambda: bot.answer(query, ephemeral=True), deliver)
+    bot.run("command", lambda: bot.answer(query, user=user, ephemeral=True), deliver)
 
 
 def register(app: App, bot: VendorcheckBot) -> None:

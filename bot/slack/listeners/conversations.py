@@ -41,7 +41,11 @@ def on_conversation(
         bot.run("rate-limit", lambda: render_notice(limited), post)
         return
     log.info("%s from %s (%d chars)", event.get("type"), event.get("user"), len(query))
-    bot.run(event.get("type") or "message", lambda: bot.answer(query), post)
+    bot.run(
+        event.get("type") or "message",
+        lambda: bot.answer(query, user=event.get("user") or ""),
+        post,
+    )
 
 
 def register(app: App, bot: VendorcheckBot) -> None:
