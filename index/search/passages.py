@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.embed.model import Embedder
+from index.search.filters import RowFilter
 from index.search.scoring import bm25_ceiling, top_n
 from index.store.dense import search_dense
 from index.store.reader import StoredIndex
@@ -96,8 +97,19 @@ class PassageSearch:
             return out
         return (self.index.dense.reconstruct_batch(rows) @ vector).astype(np.float32)
 
-    def candidates(self, scores: QueryScores, n: int) -> np.ndarray:
+    def candidates(self, scores: QueryScores, n: int, where: RowFilter | None = None) -> np.ndarray:
         """Corpus-wide candidates: FAISS's top n by cosine plus BM25's top n, deduplicated."""
+        if where is not None:
+            return where.candidates(self, scores, n)
         dense_ids, _ = search_dense(self.index.dense, scores.vector, n)
         lexical_ids = top_n(scores.lexical, n) if scores.tokens else np.zeros(0, np.int64)
         return np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
+
+
+def passage_search(index: StoredIndex, embedder: Embedder) -> PassageSearch:
+    """The search primitives for `index`: local (FAISS, bm25s) or on the engine store's server."""
+    if index.engine is not None:
+        from index.search.pg_search import PgPassageSearch
+
+        return PgPassageSearch(index, embedder)  # type: ignore[return-value]
+    return PassageSearch(index, embedder)

@@ -25,8 +25,9 @@ import numpy as np
 from index.embed.model import Embedder
 from index.search.assemble import ResultBuilder
 from index.search.brief import BriefMaker, join_names, plural
+from index.search.filters import FilterError, QueryFilters, RowFilter, parse_filters
 from index.search.params import RankingParams, load_params
-from index.search.passages import PassageSearch
+from index.search.passages import passage_search
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
 from index.search.scoring import fuse
@@ -53,17 +54,25 @@ class Retriever:
         self.embedder = embedder
         self.params = params or load_params()
         self.vendors = index.vendors
-        self.search = PassageSearch(index, embedder)
+        self.search = passage_search(index, embedder)
         self.planner = Planner(self.vendors, self.search.known_word, self.search.word_pieces)
         self.builder = ResultBuilder(index, self.search.idf)
         self.briefs = BriefMaker(self.search, self.builder, self.params)
         article_col = index.passages[:, 0] if index.size else np.zeros(0, dtype=np.int32)
         self._article_of = article_col.astype(np.int64)
 
-    def ask(self, raw_query: str, k: int = 5) -> Answer:
-        plan = self.planner.plan(raw_query)
+    def ask(self, raw_query: str, k: int = 5, filters: QueryFilters | None = None) -> Answer:
+        try:
+            text, asked = parse_filters(raw_query)  # "huawei since:2024 publisher:Reuters"
+        except FilterError as exc:
+            return Answer(query=raw_query.strip(), kind="none", message=str(exc))
+        plan = self.planner.plan(text)
         if plan.empty:
             return Answer(query="", kind="usage", message=USAGE)
+        spec = asked.merged(filters)
+        if spec.active:
+            plan.where = RowFilter(spec, self.index, self._article_of)
+            plan.notes.append(f"Filtered: {spec.describe()}.")
         answer = self.answer_plan(plan, max(1, min(int(k), 50)))
         if self.lists is not None:
             unknown = plan.missing if plan.name_like else []
@@ -106,7 +115,8 @@ class Retriever:
     def named_parts(self, plan: QueryPlan) -> list[np.ndarray]:
         """Per thing the question names (a vendor by any alias, or a name): its passages."""
         parts = [self.vendors.mention_rows(v) for v in plan.vendors]
-        return parts + [self.search.rows_naming(words) for words in plan.names]
+        parts += [self.search.rows_naming(words) for words in plan.names]
+        return [plan.where.keep(p) for p in parts] if plan.where is not None else parts
 
     def named_rows(self, plan: QueryPlan) -> np.ndarray:
         """Passages that name anything the question names."""
@@ -129,7 +139,7 @@ class Retriever:
             np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
         )
         scores = self.search.score_query(plan.text, plan.keywords)
-        rows = self.search.candidates(scores, self.params.candidates)
+        rows = self.search.candidates(scores, self.params.candidates, plan.where)
         if plan.named and self.only_in_passing(plan, named):
             rows = named
             plan.in_passing = True
@@ -140,6 +150,8 @@ class Retriever:
         elif plan.named:
             rows = np.union1d(rows, named)
             rows = rows[np.isin(self._article_of[rows], self._article_of[named])]
+        if plan.where is not None:
+            rows = plan.where.keep(rows)
         if len(rows) == 0:
             return rows, np.zeros(0, dtype=np.float32), 0.0
         dense = self.search.dense_of(rows, scores.vector)

@@ -1,0 +1,187 @@
+"""The search primitives of `passages.PassageSearch`, answered by the engine store's server.
+
+Same methods, same numbers: cosines are pgvector inner products of the same normalised
+vectors, BM25 is bm25s's formula over the server's postings (`store/pg_schema.py`), divided by
+the same ceiling. Filters (`filters.RowFilter`) go into the SQL, so the server's top n is taken
+among passing passages. The ranking itself stays in `retriever.py` / `scoring.py`, shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.embed.model import Embedder
+from index.search.filters import RowFilter
+from index.store.reader import StoredIndex
+from index.text.terms import stems
+
+HNSW_EF_SEARCH = 200  # >= the candidates asked for (params.candidates), so HNSW returns them all
+
+_WEIGHT = "q.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / %(avgdl)s))"
+
+
+def filter_sql(where: RowFilter | None) -> tuple[str, dict]:
+    """The WHERE clause (on `vc_passages p`) for a filter, and its parameters."""
+    if where is None:
+        return "TRUE", {}
+    spec, clauses, params = where.spec, [], {}
+    if spec.publishers:
+        escaped = [
+            p.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") for p in spec.publishers
+        ]
+        clauses.append("p.publisher ILIKE ANY(%(publishers)s)")
+        params["publishers"] = [f"%{p}%" for p in escaped]
+    if spec.since:
+        clauses.append("p.published >= %(since)s")
+        params["since"] = spec.since
+    if spec.until:
+        clauses.append("p.published <= %(until)s")
+        params["until"] = spec.until
+    for i, keys in enumerate(where.vendor_groups):
+        clauses.append(
+            f"p.article_id IN (SELECT article_id FROM vc_article_vendors WHERE vendor = ANY(%(v{i})s))"
+        )
+        params[f"v{i}"] = keys
+    return " AND ".join(clauses) or "TRUE", params
+
+
+class LexicalScores:
+    """Normalised BM25 of passages for one query's terms, computed by the server on demand:
+    `top(n)` for candidates, `scores[rows]` for the rows being ranked."""
+
+    def __init__(self, search: PgPassageSearch, tokens: list[str]) -> None:
+        self.search, self.tokens = search, tokens
+        self.ceiling: float | None = None
+
+    def _params(self) -> dict:
+        engine = self.search.engine
+        k1, b = engine.bm25
+        idf = [self.search.idf(t) for t in self.tokens]
+        return {"terms": self.tokens, "idf": idf, "k1": k1, "b": b, "avgdl": engine.avgdl}
+
+    def top(self, n: int, where: RowFilter | None = None) -> np.ndarray:
+        if not self.tokens:
+            return np.zeros(0, dtype=np.int64)
+        clause, extra = filter_sql(where)
+        sql = f"""
+            WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[])),
+            w AS (SELECT p.pid, q.term, {_WEIGHT} AS w FROM vc_postings p JOIN q USING (term)),
+            s AS (SELECT pid, sum(w) AS s FROM w GROUP BY pid)
+            SELECT (SELECT sum(m) FROM (SELECT max(w) AS m FROM w GROUP BY term) t), s.pid
+            FROM s JOIN vc_passages p USING (pid) WHERE {clause}
+            ORDER BY s.s DESC, s.pid LIMIT %(n)s"""
+        found = self.search.engine.conn().execute(sql, self._params() | extra | {"n": n}).fetchall()
+        if found:
+            self.ceiling = float(found[0][0])
+        return self.search.engine.rows_of(np.array([pid for _, pid in found], dtype=np.int64))
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros(len(rows), dtype=np.float32)
+        if not self.tokens or len(rows) == 0:
+            return out
+        engine = self.search.engine
+        sql = f"""
+            WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[])),
+            w AS (SELECT p.pid, q.term, {_WEIGHT} AS w FROM vc_postings p JOIN q USING (term))
+            SELECT (SELECT sum(m) FROM (SELECT max(w) AS m FROM w GROUP BY term) t), pid, sum(w)
+            FROM w WHERE pid = ANY(%(pids)s) GROUP BY pid"""
+        params = self._params() | {"pids": engine.pids[rows].tolist()}
+        found = engine.conn().execute(sql, params).fetchall()
+        if not found:
+            return out
+        ceiling = max(float(found[0][0]), 1e-6)
+        position = {int(pid): i for i, pid in enumerate(engine.pids[rows])}
+        for _, pid, score in found:
+            out[position[int(pid)]] = score / ceiling
+        return out
+
+
+@dataclass
+class EngineScores:
+    """`passages.QueryScores` with the BM25 half left on the server until asked for."""
+
+    vector: np.ndarray
+    tokens: list[str]
+    lexical: LexicalScores
+
+
+class PgPassageSearch:
+    """`PassageSearch` over the engine store (see `passages.passage_search`)."""
+
+    def __init__(self, index: StoredIndex, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.engine = index.engine  # store/pg_read.py EngineHandle
+
+    def known_word(self, word: str) -> bool:
+        return all(t in self.engine.df for t in stems(word))  # type: ignore[union-attr]
+
+    def idf(self, stem: str) -> float:
+        df = self.engine.df.get(stem)  # type: ignore[union-attr]
+        if df is None:
+            return 0.0
+        return float(np.log(1 + (self.index.size - df + 0.5) / (df + 0.5)))
+
+    def word_pieces(self, word: str) -> int:
+        return self.embedder.count_tokens([word])[0] - 2
+
+    def rows_naming(self, words: list[str]) -> np.ndarray:
+        """As `PassageSearch.rows_naming`, from the server's postings."""
+        terms = [
+            t for t in dict.fromkeys(t for w in words for t in stems(w)) if t in self.engine.df
+        ]  # type: ignore[union-attr]
+        if not terms:
+            return np.zeros(0, dtype=np.int64)
+        found = self.engine.conn().execute(  # type: ignore[union-attr]
+            "SELECT term, array_agg(pid) FROM vc_postings WHERE term = ANY(%s) GROUP BY term",
+            (terms,),
+        )
+        postings = [np.sort(self.engine.rows_of(np.array(p))) for _, p in found]  # type: ignore[union-attr]
+        rows: np.ndarray | None = None
+        for posting in sorted(postings, key=len):
+            narrowed = posting if rows is None else np.intersect1d(rows, posting)
+            if len(narrowed):
+                rows = narrowed
+        return np.unique(rows) if rows is not None else np.zeros(0, dtype=np.int64)
+
+    def embed(self, text: str) -> np.ndarray:
+        return self.embedder.embed([text])[0]
+
+    def score_query(self, text: str, keywords: str | None = None) -> EngineScores:
+        vector = self.embed(text)
+        tokens = [t for t in dict.fromkeys(stems(keywords or text)) if t in self.engine.df]  # type: ignore[union-attr]
+        return EngineScores(vector, tokens, LexicalScores(self, tokens))
+
+    def dense_of(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros(len(rows), dtype=np.float32)
+        if len(rows) == 0:
+            return out
+        pids = self.engine.pids[rows]  # type: ignore[union-attr]
+        found = self.engine.conn().execute(  # type: ignore[union-attr]
+            "SELECT pid, -(embedding <#> %s) FROM vc_passages WHERE pid = ANY(%s)",
+            (np.asarray(vector, dtype=np.float32), pids.tolist()),
+        )
+        position = {int(pid): i for i, pid in enumerate(pids)}
+        for pid, cosine in found:
+            out[position[int(pid)]] = cosine
+        return out
+
+    def candidates(self, scores, n: int, where: RowFilter | None = None) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """The server's top n by cosine and top n by BM25, among passages passing `where`."""
+        clause, params = filter_sql(where)
+        conn = self.engine.conn()  # type: ignore[union-attr]
+        conn.execute(f"SET hnsw.ef_search = {max(HNSW_EF_SEARCH, int(n))}")
+        # With a filter, an exact scan of the passing passages (`+ 0` keeps the planner off
+        # the HNSW index, whose top ef_search could hold too few passing ones).
+        order = "embedding <#> %(q)s" + (" + 0" if where is not None else "")
+        found = conn.execute(
+            f"SELECT pid FROM vc_passages p WHERE {clause} ORDER BY {order} LIMIT %(n)s",
+            params | {"q": np.asarray(scores.vector, dtype=np.float32), "n": n},
+        )
+        dense = self.engine.rows_of(np.array([p for (p,) in found], dtype=np.int64))  # type: ignore[union-attr]
+        lexical = scores.lexical.top(n, where)
+        return np.unique(np.concatenate([dense, lexical]).astype(np.int64))
