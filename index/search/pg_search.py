@@ -177,7 +177,7 @@ class PgPassageSearch:
         conn.execute(f"SET hnsw.ef_search = {max(HNSW_EF_SEARCH, int(n))}")
         # With a filter, an exact scan of the passing passages (`+ 0` keeps the planner off
         # the HNSW index, whose top ef_search could hold too few passing ones).
-        order = "embedding <#> %(q)s" + (" + 0" if where is not None else "")
+        order = "(embedding <#> %(q)s)" + (" + 0" if where is not None else "")
         found = conn.execute(
             f"SELECT pid FROM vc_passages p WHERE {clause} ORDER BY {order} LIMIT %(n)s",
             params | {"q": np.asarray(scores.vector, dtype=np.float32), "n": n},

@@ -13,8 +13,10 @@ import importlib.util
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +76,10 @@ class EngineServer:
 
     @property
     def url(self) -> str:
-        return f"postgresql://{DB_USER}@{self.host}:{self.port}/{DB_NAME}"
+        return self.url_for(DB_NAME)
+
+    def url_for(self, database: str) -> str:
+        return f"postgresql://{DB_USER}@{self.host}:{self.port}/{database}"
 
     def stop(self) -> None:
         stop_server(self.data_dir)
@@ -106,22 +111,37 @@ def start_server(data_dir: Path, port: int = 0, host: str = "127.0.0.1") -> Engi
         user,
     )  # fmt: skip
     server = EngineServer(data_dir, host, port)
-    _create_database(server)
+    create_database(server, DB_NAME)
     return server
 
 
-def _create_database(server: EngineServer) -> None:
+def create_database(server: EngineServer, name: str) -> str:
+    """Create database `name` (letters, digits, _) if missing; its URL."""
     import psycopg
 
-    admin = f"postgresql://{DB_USER}@{server.host}:{server.port}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,))
+    if not name.replace("_", "").isalnum():
+        raise EngineServerError(f"database name {name!r}: use letters, digits and _")
+    with psycopg.connect(server.url_for("postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
         if exists.fetchone() is None:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
+            conn.execute(f"CREATE DATABASE {name}")
+    return server.url_for(name)
 
 
-def stop_server(data_dir: Path) -> None:
-    data_dir = Path(data_dir).resolve()
-    if not (data_dir / "postmaster.pid").exists():
-        raise EngineServerError(f"no server is running in {data_dir}")
-    _run([str(_bin_dir() / "pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"], _run_as())
+def stop_server(data_dir: Path, timeout: float = 60.0) -> None:
+    """Fast shutdown (SIGINT, what `pg_ctl -m fast stop` sends) of the server in `data_dir`,
+    by the process id it wrote there; waits until it has exited."""
+    pid_file = Path(data_dir).resolve() / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        os.kill(pid, signal.SIGINT)
+    except (OSError, ValueError, IndexError):
+        raise EngineServerError(f"no server is running in {data_dir}") from None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise EngineServerError(f"the server in {data_dir} (pid {pid}) did not stop in {timeout:g} s")
