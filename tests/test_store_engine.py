@@ -240,6 +240,11 @@ def test_two_serve_processes_share_the_store_and_see_an_add(server, eval_stores,
             send_signed(url, slash_body("zorblax entity list", fake.response_url(f"after{n}")))
             after = all_text(fake.wait_for(fake.to_response(f"after{n}"), timeout=60)[0].body)
             assert "Commerce adds Zorblax Networks to the Entity List" in after
+        # a filter written in the slash command, read by the engine (Slack passes it through)
+        send_signed(processes[0][1], slash_body("zentara since:2023", fake.response_url("flt")))
+        filtered = all_text(fake.wait_for(fake.to_response("flt"), timeout=60)[0].body)
+        assert "Filtered: since 2023-01-01" in filtered
+        assert "2023-05-10" in filtered and "2020-11-05" not in filtered
     finally:
         for process, _ in processes:
             process.terminate()
