@@ -62,40 +62,50 @@ class LexicalScores:
         return {"terms": self.tokens, "idf": idf, "k1": k1, "b": b, "avgdl": engine.avgdl}
 
     def top(self, n: int, where: RowFilter | None = None) -> np.ndarray:
+        """The n best passing passages; also keeps the ceiling (one pass over the postings)."""
         if not self.tokens:
             return np.zeros(0, dtype=np.int64)
         clause, extra = filter_sql(where)
+        passing = f"JOIN vc_passages p USING (pid) WHERE {clause}" if where is not None else ""
         sql = f"""
             WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[])),
             w AS (SELECT p.pid, q.term, {_WEIGHT} AS w FROM vc_postings p JOIN q USING (term)),
             s AS (SELECT pid, sum(w) AS s FROM w GROUP BY pid)
             SELECT (SELECT sum(m) FROM (SELECT max(w) AS m FROM w GROUP BY term) t), s.pid
-            FROM s JOIN vc_passages p USING (pid) WHERE {clause}
-            ORDER BY s.s DESC, s.pid LIMIT %(n)s"""
+            FROM s {passing} ORDER BY s.s DESC, s.pid LIMIT %(n)s"""
         found = self.search.engine.conn().execute(sql, self._params() | extra | {"n": n}).fetchall()
         if found:
-            self.ceiling = float(found[0][0])
+            self.ceiling = max(float(found[0][0]), 1e-6)
         return self.search.engine.rows_of(np.array([pid for _, pid in found], dtype=np.int64))
 
+    def _ceiling(self) -> float:
+        """The best BM25 any passage could reach: the sum of each term's best (as
+        `scoring.bm25_ceiling`)."""
+        sql = f"""
+            WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[]))
+            SELECT sum(m) FROM (SELECT max({_WEIGHT}) AS m FROM vc_postings p JOIN q USING (term)
+            GROUP BY q.term) t"""
+        found = self.search.engine.conn().execute(sql, self._params()).fetchone()
+        return max(float(found[0] or 0.0), 1e-6)
+
     def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        """Normalised BM25 of `rows`: index lookups of (term, passage) only."""
         rows = np.asarray(rows, dtype=np.int64)
         out = np.zeros(len(rows), dtype=np.float32)
         if not self.tokens or len(rows) == 0:
             return out
+        if self.ceiling is None:
+            self.ceiling = self._ceiling()
         engine = self.search.engine
         sql = f"""
-            WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[])),
-            w AS (SELECT p.pid, q.term, {_WEIGHT} AS w FROM vc_postings p JOIN q USING (term))
-            SELECT (SELECT sum(m) FROM (SELECT max(w) AS m FROM w GROUP BY term) t), pid, sum(w)
-            FROM w WHERE pid = ANY(%(pids)s) GROUP BY pid"""
-        params = self._params() | {"pids": engine.pids[rows].tolist()}
-        found = engine.conn().execute(sql, params).fetchall()
-        if not found:
-            return out
-        ceiling = max(float(found[0][0]), 1e-6)
-        position = {int(pid): i for i, pid in enumerate(engine.pids[rows])}
-        for _, pid, score in found:
-            out[position[int(pid)]] = score / ceiling
+            WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[]))
+            SELECT p.pid, sum({_WEIGHT}) FROM vc_postings p JOIN q USING (term)
+            WHERE p.pid = ANY(%(pids)s) GROUP BY p.pid"""
+        pids = engine.pids[rows]
+        found = engine.conn().execute(sql, self._params() | {"pids": pids.tolist()}).fetchall()
+        position = {int(pid): i for i, pid in enumerate(pids)}
+        for pid, score in found:
+            out[position[int(pid)]] = score / self.ceiling
         return out
 
 

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.store.pg_schema import LOCK_ID, SCHEMA_VERSION, EngineStoreError, ddl
+from index.store.pg_schema import HNSW_INDEX, LOCK_ID, SCHEMA_VERSION, EngineStoreError, ddl
 from index.text.chunking import embedding_input
 from index.text.terms import tokenize
+
+BULK_MIN_ARTICLES = 200  # below this, inserting into the HNSW index is quick anyway
 
 
 @dataclass
@@ -82,7 +84,11 @@ def push_generation(conn, stored, replace: bool = False) -> PushReport:  # type:
             return report  # nothing changed: no new version, serving processes keep theirs
         touched = _delete(cur, report.removed)
         positions = {a.id: i for i, a in enumerate(stored.articles)}
+        bulk = _bulk(cur, len(report.added), len(old))
         touched |= _insert(cur, stored, set(report.added), hashes)
+        if bulk:
+            cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            cur.execute(HNSW_INDEX)
         cur.execute(
             "UPDATE vc_articles a SET position = v.pos FROM unnest(%s::text[], %s::int[]) "
             "AS v(id, pos) WHERE a.id = v.id AND a.position <> v.pos",
@@ -100,6 +106,15 @@ def push_generation(conn, stored, replace: bool = False) -> PushReport:  # type:
         _meta(cur, "stats", {"passages": int(count), "total_length": int(total)})
         _meta(cur, "version", report.version)
     return report
+
+
+def _bulk(cur, adding: int, having: int) -> bool:  # type: ignore[no-untyped-def]
+    """Adding more articles than there are: drop the HNSW index and build it once afterwards
+    (inserting into it row by row is what makes a first load slow)."""
+    if adding <= max(having, BULK_MIN_ARTICLES):
+        return False
+    cur.execute("DROP INDEX IF EXISTS vc_passages_hnsw")
+    return True
 
 
 def _current_version(cur) -> int:  # type: ignore[no-untyped-def]

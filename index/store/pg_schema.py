@@ -23,6 +23,7 @@ from index.errors import VendorcheckError
 K1, B = 1.5, 0.75  # bm25s defaults, which the local store's LexicalIndex uses
 SCHEMA_VERSION = 1
 LOCK_ID = 7_215_013  # pg_advisory_xact_lock: one writer at a time
+HNSW_INDEX = "CREATE INDEX IF NOT EXISTS vc_passages_hnsw ON vc_passages USING hnsw (embedding vector_ip_ops)"
 
 
 class EngineStoreError(VendorcheckError):
@@ -44,8 +45,7 @@ def ddl(dim: int) -> list[str]:
         "CREATE SEQUENCE IF NOT EXISTS vc_pid_seq",
         "CREATE INDEX IF NOT EXISTS vc_passages_article ON vc_passages (article_id)",
         "CREATE INDEX IF NOT EXISTS vc_passages_published ON vc_passages (published)",
-        """CREATE INDEX IF NOT EXISTS vc_passages_hnsw ON vc_passages
-            USING hnsw (embedding vector_ip_ops)""",
+        HNSW_INDEX,
         """CREATE TABLE IF NOT EXISTS vc_postings (
             term text NOT NULL, pid bigint NOT NULL REFERENCES vc_passages ON DELETE CASCADE,
             tf int NOT NULL, dl int NOT NULL, PRIMARY KEY (term, pid))""",
