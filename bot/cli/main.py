@@ -137,7 +137,8 @@ def cmd_stats(args: argparse.Namespace, config: EngineConfig) -> int:
     from index import open_stored, store_label
 
     stored = open_stored(config)
-    size = sum(f.stat().st_size for f in stored.generation.rglob("*") if f.is_file())
+    on_disk = stored.generation.rglob("*") if stored.engine is None else ()  # engine: server
+    size = sum(f.stat().st_size for f in on_disk if f.is_file())
     data = {
         "index_dir": str(config.index_dir) if config.store == "local" else store_label(config),
         "generation": stored.generation.name,

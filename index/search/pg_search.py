@@ -47,6 +47,27 @@ def filter_sql(where: RowFilter | None) -> tuple[str, dict]:
     return " AND ".join(clauses) or "TRUE", params
 
 
+EXACT_LEXICAL = 20_000  # passages; above, the top n is taken over high-impact postings
+LEXICAL_DEPTH = 256  # postings per term, by impact, that pick the candidates
+
+_EXACT_TOP = """
+    WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[])),
+    w AS (SELECT p.pid, q.term, {weight} AS w FROM vc_postings p JOIN q USING (term)),
+    s AS (SELECT pid, sum(w) AS s FROM w GROUP BY pid)
+    SELECT (SELECT sum(m) FROM (SELECT max(w) AS m FROM w GROUP BY term) t), s.pid
+    FROM s {passing} ORDER BY s.s DESC, s.pid LIMIT %(n)s"""
+
+_DEEP_TOP = f"""
+    WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[])),
+    c AS (SELECT q.term, p.pid, {_WEIGHT} AS w FROM q CROSS JOIN LATERAL
+          (SELECT pid, tf, dl FROM vc_postings t WHERE t.term = q.term
+           ORDER BY t.impact DESC LIMIT %(depth)s) p),
+    s AS (SELECT p.pid, sum({_WEIGHT}) AS s FROM vc_postings p JOIN q USING (term)
+          WHERE p.pid IN (SELECT pid FROM c) GROUP BY p.pid)
+    SELECT (SELECT sum(m) FROM (SELECT max(w) AS m FROM c GROUP BY term) t), s.pid
+    FROM s ORDER BY s.s DESC, s.pid LIMIT %(n)s"""
+
+
 class LexicalScores:
     """Normalised BM25 of passages for one query's terms, computed by the server on demand:
     `top(n)` for candidates, `scores[rows]` for the rows being ranked."""
@@ -62,30 +83,36 @@ class LexicalScores:
         return {"terms": self.tokens, "idf": idf, "k1": k1, "b": b, "avgdl": engine.avgdl}
 
     def top(self, n: int, where: RowFilter | None = None) -> np.ndarray:
-        """The n best passing passages; also keeps the ceiling (one pass over the postings)."""
+        """The n best passing passages; also keeps the ceiling (one pass over the postings).
+
+        Exact (every posting of the query's terms scored) up to `EXACT_LEXICAL` passages or
+        with a filter; above, each term's `LEXICAL_DEPTH` highest-impact postings pick the
+        candidates, which are then scored in full (common terms carry little weight)."""
         if not self.tokens:
             return np.zeros(0, dtype=np.int64)
-        clause, extra = filter_sql(where)
-        passing = f"JOIN vc_passages p USING (pid) WHERE {clause}" if where is not None else ""
-        sql = f"""
-            WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[])),
-            w AS (SELECT p.pid, q.term, {_WEIGHT} AS w FROM vc_postings p JOIN q USING (term)),
-            s AS (SELECT pid, sum(w) AS s FROM w GROUP BY pid)
-            SELECT (SELECT sum(m) FROM (SELECT max(w) AS m FROM w GROUP BY term) t), s.pid
-            FROM s {passing} ORDER BY s.s DESC, s.pid LIMIT %(n)s"""
-        found = self.search.engine.conn().execute(sql, self._params() | extra | {"n": n}).fetchall()
+        if where is None and self.search.engine.size > EXACT_LEXICAL:
+            sql = _DEEP_TOP
+        else:
+            clause, extra = filter_sql(where)
+            passing = f"JOIN vc_passages p USING (pid) WHERE {clause}" if where is not None else ""
+            sql = _EXACT_TOP.format(weight=_WEIGHT, passing=passing)
+        params = self._params() | {"n": n, "depth": LEXICAL_DEPTH}
+        found = self.search.engine.conn().execute(sql, params | (extra if where else {}))
+        found = found.fetchall()
         if found:
             self.ceiling = max(float(found[0][0]), 1e-6)
         return self.search.engine.rows_of(np.array([pid for _, pid in found], dtype=np.int64))
 
     def _ceiling(self) -> float:
         """The best BM25 any passage could reach: the sum of each term's best (as
-        `scoring.bm25_ceiling`)."""
+        `scoring.bm25_ceiling`), from each term's highest-impact postings."""
         sql = f"""
             WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[]))
-            SELECT sum(m) FROM (SELECT max({_WEIGHT}) AS m FROM vc_postings p JOIN q USING (term)
-            GROUP BY q.term) t"""
-        found = self.search.engine.conn().execute(sql, self._params()).fetchone()
+            SELECT sum(m) FROM (SELECT max({_WEIGHT}) AS m FROM q CROSS JOIN LATERAL
+            (SELECT tf, dl FROM vc_postings t WHERE t.term = q.term ORDER BY t.impact DESC
+            LIMIT %(depth)s) p GROUP BY q.term) x"""
+        params = self._params() | {"depth": LEXICAL_DEPTH}
+        found = self.search.engine.conn().execute(sql, params).fetchone()
         return max(float(found[0] or 0.0), 1e-6)
 
     def __getitem__(self, rows: np.ndarray) -> np.ndarray:

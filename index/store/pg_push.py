@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.store.pg_schema import HNSW_INDEX, LOCK_ID, SCHEMA_VERSION, EngineStoreError, ddl
+from index.store.pg_schema import (
+    HNSW_INDEX,
+    K1,
+    LOCK_ID,
+    SCHEMA_VERSION,
+    B,
+    EngineStoreError,
+    ddl,
+    impact,
+)
 from index.text.chunking import embedding_input
 from index.text.terms import tokenize
 
@@ -68,6 +77,7 @@ def push_generation(conn, stored, replace: bool = False) -> PushReport:  # type:
             cur.execute("DELETE FROM vc_meta WHERE key <> 'version'")
             cur.execute("TRUNCATE vc_articles, vc_passages, vc_postings, vc_terms CASCADE")
         _check_model(cur, manifest)
+        _fill_impacts(cur)
         cur.execute("SELECT id, hash FROM vc_articles")
         old = dict(cur.fetchall())
         report = PushReport()
@@ -89,6 +99,7 @@ def push_generation(conn, stored, replace: bool = False) -> PushReport:  # type:
         if bulk:
             cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
             cur.execute(HNSW_INDEX)
+            cur.execute("ANALYZE vc_passages, vc_postings")  # plans for the new sizes at once
         cur.execute(
             "UPDATE vc_articles a SET position = v.pos FROM unnest(%s::text[], %s::int[]) "
             "AS v(id, pos) WHERE a.id = v.id AND a.position <> v.pos",
@@ -173,13 +184,29 @@ def _insert(cur, stored, added: set[str], hashes: dict[str, str]) -> set[str]:  
                 (pid, article.id, start, end, len(tokens), article.publisher, article.published,
                  vector)
             )  # fmt: skip
+    cur.execute("SELECT avg(dl) FROM vc_passages")
+    avgdl = float(cur.fetchone()[0] or 1.0)
     seen: set[str] = set()
-    with cur.copy("COPY vc_postings (term, pid, tf, dl) FROM STDIN") as copy:
+    with cur.copy("COPY vc_postings (term, pid, tf, dl, impact) FROM STDIN") as copy:
         for pid, tokens in zip(pids, terms, strict=True):
             for term, tf in Counter(tokens).items():
-                copy.write_row((term, pid, tf, len(tokens)))
+                copy.write_row((term, pid, tf, len(tokens), impact(tf, len(tokens), avgdl)))
                 seen.add(term)
     return seen
+
+
+def _fill_impacts(cur) -> None:  # type: ignore[no-untyped-def]
+    """Postings written before the impact column: give them one (once)."""
+    cur.execute("SELECT 1 FROM vc_postings WHERE impact IS NULL LIMIT 1")
+    if cur.fetchone() is None:
+        return
+    cur.execute("SELECT avg(dl) FROM vc_passages")
+    avgdl = float(cur.fetchone()[0] or 1.0)
+    cur.execute(
+        "UPDATE vc_postings SET impact = tf / (tf + %s * (1 - %s + %s * dl / %s)) "
+        "WHERE impact IS NULL",
+        (K1, B, B, avgdl),
+    )
 
 
 def _recount(cur, terms: list[str]) -> None:  # type: ignore[no-untyped-def]
