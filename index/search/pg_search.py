@@ -48,7 +48,7 @@ def filter_sql(where: RowFilter | None) -> tuple[str, dict]:
 
 
 EXACT_LEXICAL = 20_000  # passages; above, the top n is taken over high-impact postings
-LEXICAL_DEPTH = 256  # postings per term, by impact, that pick the candidates
+LEXICAL_DEPTH = 128  # postings per term, by impact, that pick the candidates
 
 _EXACT_TOP = """
     WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[])),
@@ -62,8 +62,10 @@ _DEEP_TOP = f"""
     c AS (SELECT q.term, p.pid, {_WEIGHT} AS w FROM q CROSS JOIN LATERAL
           (SELECT pid, tf, dl FROM vc_postings t WHERE t.term = q.term
            ORDER BY t.impact DESC LIMIT %(depth)s) p),
-    s AS (SELECT p.pid, sum({_WEIGHT}) AS s FROM vc_postings p JOIN q USING (term)
-          WHERE p.pid IN (SELECT pid FROM c) GROUP BY p.pid)
+    k AS (SELECT DISTINCT pid FROM c),  -- LIMIT 1 below: a (term, pid) key lookup per pair
+    s AS (SELECT k.pid, sum({_WEIGHT}) AS s FROM k CROSS JOIN q CROSS JOIN LATERAL
+          (SELECT tf, dl FROM vc_postings t WHERE t.term = q.term AND t.pid = k.pid LIMIT 1) p
+          GROUP BY k.pid)
     SELECT (SELECT sum(m) FROM (SELECT max(w) AS m FROM c GROUP BY term) t), s.pid
     FROM s ORDER BY s.s DESC, s.pid LIMIT %(n)s"""
 
@@ -166,23 +168,27 @@ class PgPassageSearch:
         return self.embedder.count_tokens([word])[0] - 2
 
     def rows_naming(self, words: list[str]) -> np.ndarray:
-        """As `PassageSearch.rows_naming`, from the server's postings."""
-        terms = [
-            t for t in dict.fromkeys(t for w in words for t in stems(w)) if t in self.engine.df
-        ]  # type: ignore[union-attr]
+        """As `PassageSearch.rows_naming`: the rarest word's passages, narrowed by each next
+        word while that leaves any (on the server: index lookups within the current set)."""
+        df = self.engine.df  # type: ignore[union-attr]
+        terms = [t for t in dict.fromkeys(t for w in words for t in stems(w)) if t in df]
         if not terms:
             return np.zeros(0, dtype=np.int64)
-        found = self.engine.conn().execute(  # type: ignore[union-attr]
-            "SELECT term, array_agg(pid) FROM vc_postings WHERE term = ANY(%s) GROUP BY term",
-            (terms,),
-        )
-        postings = [np.sort(self.engine.rows_of(np.array(p))) for _, p in found]  # type: ignore[union-attr]
-        rows: np.ndarray | None = None
-        for posting in sorted(postings, key=len):
-            narrowed = posting if rows is None else np.intersect1d(rows, posting)
-            if len(narrowed):
+        conn = self.engine.conn()  # type: ignore[union-attr]
+        rows: list[int] | None = None
+        for term in sorted(terms, key=lambda t: df[t]):
+            if rows is None:
+                found = conn.execute("SELECT pid FROM vc_postings WHERE term = %s", (term,))
+            else:
+                found = conn.execute(
+                    "SELECT pid FROM vc_postings WHERE term = %s AND pid = ANY(%s)", (term, rows)
+                )
+            narrowed = [pid for (pid,) in found]
+            if narrowed:
                 rows = narrowed
-        return np.unique(rows) if rows is not None else np.zeros(0, dtype=np.int64)
+        if rows is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(self.engine.rows_of(np.array(rows, dtype=np.int64)))  # type: ignore[union-attr]
 
     def embed(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]

@@ -116,6 +116,12 @@ def push_generation(conn, stored, replace: bool = False) -> PushReport:  # type:
         _meta(cur, "vendor_data", stored.vendor_data)
         _meta(cur, "stats", {"passages": int(count), "total_length": int(total)})
         _meta(cur, "version", report.version)
+    if bulk:  # index-only scans of the postings need the visibility map set
+        conn.autocommit = True
+        try:
+            conn.execute("VACUUM (ANALYZE) vc_postings, vc_passages")
+        finally:
+            conn.autocommit = False
     return report
 
 
