@@ -107,15 +107,7 @@ def push_generation(conn, stored, replace: bool = False) -> PushReport:  # type:
         )
         _recount(cur, sorted(touched))
         _vendors(cur, stored)
-        cur.execute("SELECT count(*), coalesce(sum(dl), 0) FROM vc_passages")
-        count, total = cur.fetchone()
-        report.passages = int(count)
-        report.version = _current_version(cur) + 1
-        _meta(cur, "vendor_hash", vendor_hash)
-        _meta(cur, "manifest", manifest | {"schema": SCHEMA_VERSION})
-        _meta(cur, "vendor_data", stored.vendor_data)
-        _meta(cur, "stats", {"passages": int(count), "total_length": int(total)})
-        _meta(cur, "version", report.version)
+        _publish(cur, stored, manifest, vendor_hash, report)
     if bulk:  # index-only scans of the postings need the visibility map set
         conn.autocommit = True
         try:
@@ -123,6 +115,19 @@ def push_generation(conn, stored, replace: bool = False) -> PushReport:  # type:
         finally:
             conn.autocommit = False
     return report
+
+
+def _publish(cur, stored, manifest: dict, vendor_hash: str, report: PushReport) -> None:  # type: ignore[no-untyped-def]
+    """The small rows readers load, and the version row last: what serving processes watch."""
+    cur.execute("SELECT count(*), coalesce(sum(dl), 0) FROM vc_passages")
+    count, total = cur.fetchone()
+    report.passages = int(count)
+    report.version = _current_version(cur) + 1
+    _meta(cur, "vendor_hash", vendor_hash)
+    _meta(cur, "manifest", manifest | {"schema": SCHEMA_VERSION})
+    _meta(cur, "vendor_data", stored.vendor_data)
+    _meta(cur, "stats", {"passages": int(count), "total_length": int(total)})
+    _meta(cur, "version", report.version)
 
 
 def _bulk(cur, adding: int, having: int) -> bool:  # type: ignore[no-untyped-def]
