@@ -85,11 +85,12 @@ def _filters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """--publisher / --vendor / --since / --until as the engine's QueryFilters."""
     from index import QueryFilters, parse_date
 
+    since, until = getattr(args, "since", None), getattr(args, "until", None)  # `start`: none
     return QueryFilters(
-        publishers=tuple(args.publisher or ()),
-        since=parse_date(args.since, name="--since") if args.since else None,
-        until=parse_date(args.until, end=True, name="--until") if args.until else None,
-        vendors=tuple(args.vendor or ()),
+        publishers=tuple(getattr(args, "publisher", None) or ()),
+        since=parse_date(since, name="--since") if since else None,
+        until=parse_date(until, end=True, name="--until") if until else None,
+        vendors=tuple(getattr(args, "vendor", None) or ()),
     )
 
 
