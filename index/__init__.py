@@ -22,7 +22,14 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors (kept equ
     from index.articles import Article
     from index.config import EngineConfig, env_number, load_env_file
     from index.embed.model import Embedder, model_id_for
-    from index.engine import build, make_embedder, open_retriever
+    from index.engine import (
+        build,
+        make_embedder,
+        open_retriever,
+        open_stored,
+        store_label,
+        store_of,
+    )
     from index.errors import (
         ArticleError,
         IndexCorruptError,
@@ -48,10 +55,13 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors (kept equ
     from index.lists.status import VendorStatus, vendor_status
     from index.lists.store import load_snapshot
     from index.lists.sync import SyncReport, sync_lists
+    from index.search.filters import FilterError, QueryFilters, parse_date
     from index.search.plan import MAX_QUERY_CHARS
     from index.search.results import Answer, ArticleRef, Result
     from index.search.retriever import Retriever
     from index.store.builder import BuildReport
+    from index.store.pg_schema import EngineStoreError
+    from index.store.pg_server import EngineServerError
     from index.store.reader import StoredIndex, open_index
     from index.vendors.aliases import AliasFileError
     from index.watch.watchlist import Watchlist, WatchlistError
@@ -66,11 +76,14 @@ __all__ = [
     "BuildReport",
     "Embedder",
     "EngineConfig",
+    "EngineServerError",
+    "EngineStoreError",
     "FeedConfigError",
     "FeedError",
     "FeedSummary",
     "FetchError",
     "FetchLimits",
+    "FilterError",
     "HttpStatusError",
     "IndexCorruptError",
     "IndexIncompatibleError",
@@ -83,6 +96,7 @@ __all__ = [
     "NoTextError",
     "NotHtmlError",
     "Outcome",
+    "QueryFilters",
     "RefreshReport",
     "Result",
     "Retriever",
@@ -103,6 +117,10 @@ __all__ = [
     "model_id_for",
     "open_index",
     "open_retriever",
+    "open_stored",
+    "parse_date",
+    "store_label",
+    "store_of",
     "sync_feeds",
     "sync_lists",
     "vendor_status",
@@ -114,7 +132,16 @@ __getattr__, __dir__ = lazy_exports(
         # configuration: read from the environment once, overridable by CLI flags
         "index.config": ("EngineConfig", "env_number", "load_env_file"),
         # the engine: build the index, open a retriever, ask it
-        "index.engine": ("build", "make_embedder", "open_retriever"),
+        "index.engine": (
+            "build",
+            "make_embedder",
+            "open_retriever",
+            "open_stored",
+            "store_label",
+            "store_of",
+        ),
+        # search filters: publisher, dates, vendor (also read from the question's text)
+        "index.search.filters": ("FilterError", "QueryFilters", "parse_date"),
         "index.store.builder": ("BuildReport",),
         "index.store.reader": ("StoredIndex", "open_index"),
         "index.search.retriever": ("Retriever",),
@@ -159,5 +186,7 @@ __getattr__, __dir__ = lazy_exports(
         "index.ingest.extract": ("NoTextError", "NotHtmlError"),
         "index.ingest.feeds": ("FeedConfigError", "FeedError"),
         "index.lists.common": ("ListDataError",),
+        "index.store.pg_schema": ("EngineStoreError",),
+        "index.store.pg_server": ("EngineServerError",),
     },
 )

@@ -63,6 +63,8 @@ class EngineConfig:
     backend: str = "onnx"  # "onnx" (fast, no torch at query time) or "torch"
     device: str = "cpu"
     model_cache_dir: Path = field(default_factory=lambda: Path(".vendorcheck/models"))
+    store: str = "local"  # "local" (files in index_dir) or an engine URL: postgresql://...
+    store_check_interval: float = 2.0  # seconds between looks at the engine's version row
 
     @classmethod
     def from_env(cls) -> EngineConfig:
@@ -75,6 +77,8 @@ class EngineConfig:
             backend=(os.environ.get("VENDORCHECK_BACKEND") or "onnx").lower(),
             device=os.environ.get("VENDORCHECK_DEVICE") or "cpu",
             model_cache_dir=_env_path("VENDORCHECK_MODEL_CACHE", str(data_dir / "models")),
+            store=check_store(os.environ.get("VENDORCHECK_STORE") or "local"),
+            store_check_interval=env_number("VENDORCHECK_STORE_CHECK_INTERVAL", 2.0, minimum=0),
         )
 
     def with_overrides(self, **overrides: object) -> EngineConfig:
@@ -83,4 +87,18 @@ class EngineConfig:
         for key in ("corpus_dir", "index_dir", "data_dir", "model_cache_dir"):
             if key in given:
                 given[key] = Path(given[key]).expanduser()  # type: ignore[arg-type]
+        if "store" in given:
+            given["store"] = check_store(str(given["store"]))
         return replace(self, **given)  # type: ignore[arg-type]
+
+
+def check_store(value: str) -> str:
+    """`local` or a postgresql:// URL; anything else is refused in one line."""
+    value = value.strip()
+    if value.lower() == "local":
+        return "local"
+    if value.startswith(("postgresql://", "postgres://")):
+        return value
+    raise VendorcheckError(
+        f"store {value!r} is neither 'local' nor an engine URL (postgresql://USER@HOST:PORT/DB)"
+    )

@@ -33,6 +33,7 @@ def _config(args: argparse.Namespace) -> EngineConfig:
         model=getattr(args, "model", None),
         backend=getattr(args, "backend", None),
         device=getattr(args, "device", None),
+        store=getattr(args, "store", None),
     )
 
 
@@ -71,12 +72,13 @@ def cmd_ask(args: argparse.Namespace, config: EngineConfig) -> int:
     export = getattr(args, "export", None)  # `start` asks without it
     if export:
         _check_export(args)
+    filters = _filters(args)
     retriever = open_retriever(config)
     ansi = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for question in _questions(args):
         if args.batch and not question.strip():
             continue
-        answer = retriever.ask(question, k=args.k)
+        answer = retriever.ask(question, k=args.k, filters=filters)
         if export:
             from index.search.evidence import write_export
 
@@ -104,6 +106,19 @@ def _check_export(args: argparse.Namespace) -> None:
         raise VendorcheckError(
             f"--export {args.export}: {Path(args.export).parent} is not a directory"
         )
+
+
+def _filters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """--publisher / --vendor / --since / --until as the engine's QueryFilters."""
+    from index import QueryFilters, parse_date
+
+    since, until = getattr(args, "since", None), getattr(args, "until", None)  # `start`: none
+    return QueryFilters(
+        publishers=tuple(getattr(args, "publisher", None) or ()),
+        since=parse_date(since, name="--since") if since else None,
+        until=parse_date(until, end=True, name="--until") if until else None,
+        vendors=tuple(getattr(args, "vendor", None) or ()),
+    )
 
 
 def cmd_add(args: argparse.Namespace, config: EngineConfig) -> int:
@@ -147,12 +162,13 @@ def cmd_add(args: argparse.Namespace, config: EngineConfig) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, config: EngineConfig) -> int:
-    from index import model_id_for, open_index
+    from index import open_stored, store_label
 
-    stored = open_index(config.index_dir, model_id_for(config.model))
-    size = sum(f.stat().st_size for f in stored.generation.rglob("*") if f.is_file())
+    stored = open_stored(config)
+    on_disk = stored.generation.rglob("*") if stored.engine is None else ()  # engine: server
+    size = sum(f.stat().st_size for f in on_disk if f.is_file())
     data = {
-        "index_dir": str(config.index_dir),
+        "index_dir": str(config.index_dir) if config.store == "local" else store_label(config),
         "generation": stored.generation.name,
         "articles": len(stored.articles),
         "passages": stored.size,
@@ -205,6 +221,14 @@ def _command_of(argv: list[str]) -> str | None:
     return None
 
 
+def add_filter_options(p: argparse.ArgumentParser) -> None:
+    """`ask`'s search filters (also written in a question: publisher:X since:2024 ...)."""
+    p.add_argument("--publisher", action="append", help="only articles of this publisher")
+    p.add_argument("--vendor", action="append", help="only articles naming this vendor")
+    p.add_argument("--since", help="only articles published since (YYYY[-MM[-DD]])")
+    p.add_argument("--until", help="only articles published until (YYYY[-MM[-DD]])")
+
+
 def build_parser(extras: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vendorcheck",
@@ -220,6 +244,9 @@ def build_parser(extras: bool = True) -> argparse.ArgumentParser:
         "--backend", choices=["onnx", "torch"], help="embedding backend (VENDORCHECK_BACKEND)"
     )
     common.add_argument("--device", help="torch device, e.g. cpu or cuda (VENDORCHECK_DEVICE)")
+    common.add_argument(
+        "--store", help="'local' or an engine URL, postgresql://... (VENDORCHECK_STORE)"
+    )
     corpus = argparse.ArgumentParser(add_help=False)
     corpus.add_argument("--corpus", help="corpus directory (VENDORCHECK_CORPUS_DIR)")
 
@@ -236,6 +263,7 @@ def build_parser(extras: bool = True) -> argparse.ArgumentParser:
         "--batch", metavar="FILE", help="answer one question per line of FILE ('-' = stdin)"
     )
     p.add_argument("--export", metavar="FILE", help=EXPORT_HELP)
+    add_filter_options(p)
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser(
@@ -273,6 +301,7 @@ EXTRA_COMMAND_MODULES = (
     "bot.cli.evaluate",
     "bot.cli.fresh",
     "bot.cli.lists",
+    "bot.cli.store",
 )
 
 

@@ -62,6 +62,9 @@ class LiveRetriever:
 
     def check(self) -> bool:
         """Load a newer generation if there is one. True if it swapped."""
+        refresh = getattr(self._retriever, "refresh", None)
+        if refresh is not None:  # a shared engine store: it follows its own version row
+            return bool(refresh(force=True))
         try:
             live = current_generation(self._index_dir)
         except VendorcheckError as exc:

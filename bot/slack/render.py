@@ -53,6 +53,8 @@ USAGE_LINES = (
     "*How to use vendorcheck*",
     "• `/vendorcheck kaspersky`: a brief on a vendor from the corpus",
     "• `/vendorcheck is Kaspersky allowed on GSA?`: quoted, sourced answer to a question",
+    "• `/vendorcheck huawei since:2024 publisher:Reuters`: only sources of that publisher and "
+    "date range (`until:2024-06`, `vendor:zte` too)",
     "• `@vendorcheck &lt;question&gt;` in a channel: answer in a thread (follow-up mentions too)",
     "• a direct message to the bot: answer in the DM",
     "• `/vendorcheck watch kaspersky`: post new articles about a vendor in this channel "

@@ -142,17 +142,19 @@ class _Batch:
         return Outcome(url, status, article=saved, path=path, feed=feed)
 
     def index(self, progress: bool) -> BuildReport:
-        from index.engine import make_embedder
+        from index.engine import make_embedder, store_of
 
         config, embedder = self.config, self.embedder
+        factory = (lambda: embedder) if embedder else (lambda: make_embedder(config))
         try:
+            if config.store != "local":  # the engine store: same build, then sent by hash
+                model = model_id_for(config.model)
+                return store_of(config).build(config.corpus_dir, model, factory, progress=progress)
             return build_index(
                 corpus_dir=config.corpus_dir,
                 index_dir=config.index_dir,
                 model_id=model_id_for(config.model),
-                embedder_factory=(lambda: embedder)
-                if embedder
-                else (lambda: make_embedder(config)),
+                embedder_factory=factory,
                 progress=progress,
             )
         except BaseException:

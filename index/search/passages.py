@@ -11,9 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.embed.model import Embedder
+from index.search.filters import RowFilter
 from index.search.scoring import bm25_ceiling, top_n
 from index.store.dense import search_dense
 from index.store.reader import StoredIndex
+from index.text.identifiers import cited_rows
 from index.text.terms import stems
 
 
@@ -86,8 +88,7 @@ class PassageSearch:
 
     def rows_citing(self, identifier: str) -> np.ndarray:
         """Passages citing a rule or case number as written (`index.text.identifiers`)."""
-        rows = self._identifiers.get(identifier.lower(), ())
-        return np.asarray(rows, dtype=np.int64)
+        return np.asarray(cited_rows(self._identifiers, identifier), dtype=np.int64)
 
     # --------------------------------------------------------------------------- scores
 
@@ -115,8 +116,19 @@ class PassageSearch:
             return out
         return (self.index.dense.reconstruct_batch(rows) @ vector).astype(np.float32)
 
-    def candidates(self, scores: QueryScores, n: int) -> np.ndarray:
+    def candidates(self, scores: QueryScores, n: int, where: RowFilter | None = None) -> np.ndarray:
         """Corpus-wide candidates: FAISS's top n by cosine plus BM25's top n, deduplicated."""
+        if where is not None:
+            return where.candidates(self, scores, n)
         dense_ids, _ = search_dense(self.index.dense, scores.vector, n)
         lexical_ids = top_n(scores.lexical, n) if scores.tokens else np.zeros(0, np.int64)
         return np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
+
+
+def passage_search(index: StoredIndex, embedder: Embedder) -> PassageSearch:
+    """The search primitives for `index`: local (FAISS, bm25s) or on the engine store's server."""
+    if index.engine is not None:
+        from index.search.pg_search import PgPassageSearch
+
+        return PgPassageSearch(index, embedder)  # type: ignore[return-value]
+    return PassageSearch(index, embedder)

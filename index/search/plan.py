@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from index.text.identifiers import is_identifier
 from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, QUESTION_WORDS, word_set
 from index.vendors.registry import VendorIndex, VendorMatch
+
+if TYPE_CHECKING:
+    from index.search.filters import RowFilter
 
 MAX_QUERY_CHARS = 500  # longer queries are cut (with a note): the model reads ~256 tokens anyway
 USAGE = 'Ask about a vendor, e.g. "is Kaspersky allowed on GSA?", or give a vendor name.'
@@ -85,6 +89,7 @@ class QueryPlan:
     bare: bool = False  # only vendor names and filler: a brief
     in_passing: bool = False  # set by the retriever: the corpus only mentions the name
     name_like: bool = False  # the unknown words read as a name (else: off-topic words)
+    where: RowFilter | None = None  # set by the retriever: the search filters, if any
 
     @property
     def empty(self) -> bool:

@@ -28,9 +28,10 @@ import numpy as np
 from index.embed.model import Embedder
 from index.search.assemble import ResultBuilder
 from index.search.brief import BriefMaker, join_names, plural
+from index.search.filters import FilterError, QueryFilters, RowFilter, parse_filters
 from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
-from index.search.passages import PassageSearch
+from index.search.passages import passage_search
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
 from index.search.scoring import fuse
@@ -57,7 +58,7 @@ class Retriever:
         self.embedder = embedder
         self.params = params or load_params()
         self.vendors = index.vendors
-        self.search = PassageSearch(index, embedder)
+        self.search = passage_search(index, embedder)
         self.planner = Planner(
             self.vendors,
             self.search.known_word,
@@ -69,10 +70,18 @@ class Retriever:
         article_col = index.passages[:, 0] if index.size else np.zeros(0, dtype=np.int32)
         self._article_of = article_col.astype(np.int64)
 
-    def ask(self, raw_query: str, k: int = 5) -> Answer:
-        plan = self.planner.plan(raw_query)
+    def ask(self, raw_query: str, k: int = 5, filters: QueryFilters | None = None) -> Answer:
+        try:
+            text, asked = parse_filters(raw_query)  # "huawei since:2024 publisher:Reuters"
+        except FilterError as exc:
+            return Answer(query=raw_query.strip(), kind="none", message=str(exc))
+        plan = self.planner.plan(text)
         if plan.empty:
             return Answer(query="", kind="usage", message=USAGE)
+        spec = asked.merged(filters)
+        if spec.active:
+            plan.where = RowFilter(spec, self.index, self._article_of)
+            plan.notes.append(f"Filtered: {spec.describe()}.")
         answer = self.answer_plan(plan, max(1, min(int(k), 50)))
         answer.index = {
             "generation": self.index.generation.name,
@@ -138,11 +147,13 @@ class Retriever:
     def named_parts(self, plan: QueryPlan) -> list[np.ndarray]:
         """Per thing the question names (a vendor by any alias, or a name): its passages."""
         parts = [self.vendors.mention_rows(v) for v in plan.vendors]
-        return parts + [self.search.rows_naming(words) for words in plan.names]
+        parts += [self.search.rows_naming(words) for words in plan.names]
+        return [plan.where.keep(p) for p in parts] if plan.where is not None else parts
 
     def cited_parts(self, plan: QueryPlan) -> list[np.ndarray]:
         """Per rule or case number the question cites: the passages that cite it as written."""
-        return [self.search.rows_citing(identifier) for identifier in plan.identifiers]
+        parts = [self.search.rows_citing(identifier) for identifier in plan.identifiers]
+        return [plan.where.keep(p) for p in parts] if plan.where is not None else parts
 
     def named_rows(self, plan: QueryPlan) -> np.ndarray:
         """Passages that name anything the question names."""
@@ -165,7 +176,7 @@ class Retriever:
             np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
         )
         scores = self.search.score_query(plan.text, plan.keywords)
-        rows = self.search.candidates(scores, self.params.candidates)
+        rows = self.search.candidates(scores, self.params.candidates, plan.where)
         if plan.in_passing:  # said with the answer (an abstention shows no passages)
             rows = named
         elif plan.named:
@@ -179,6 +190,8 @@ class Retriever:
             rows = np.union1d(rows, citing)
             if not plan.named:
                 rows = rows[np.isin(self._article_of[rows], self._article_of[citing])]
+        if plan.where is not None:
+            rows = plan.where.keep(rows)
         if len(rows) == 0:
             return rows, np.zeros(0, dtype=np.float32), 0.0
         dense = self.search.dense_of(rows, scores.vector)

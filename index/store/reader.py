@@ -42,6 +42,7 @@ class StoredIndex:
     vectors: np.ndarray | None  # float32 (n, dim), memory-mapped; None if the file is absent
     vendor_data: dict  # vendors.json: entities, aliases, mentions, near-duplicate groups
     vendors: VendorIndex
+    engine: object | None = None  # the engine store's EngineHandle (store/pg_read.py), if any
 
     @property
     def size(self) -> int:

@@ -34,3 +34,8 @@ def identifier_rows(
         for identifier in identifiers_in(articles[article].text[start:end]):
             found.setdefault(identifier, []).append(row)
     return found
+
+
+def cited_rows(identifiers: dict, identifier: str) -> list[int]:
+    """The passages citing `identifier`, from an index's `identifier_rows` table."""
+    return identifiers.get(identifier.lower(), [])

@@ -1,0 +1,210 @@
+"""The engine store beside the local store: same answers? how fast? where does each win?
+
+    python -m benchmarks.store_parity --corpus tests/fixtures/realeval/corpus \\
+        --questions tests/fixtures/realeval/questions.jsonl
+    python -m benchmarks.store_parity ... --size 100k          # + the synthetic 100k point
+    python -m benchmarks.store_parity ... --dense-point 1M     # + the engine's 1M dense point
+
+1. **Parity**: indexes `--corpus` into each store from nothing (`build`: read, chunk, embed,
+   write; the engine's build also sends everything to the server), asks every question of
+   `--questions` (JSONL with a `question` field) in both, and prints the top-3 agreement, the
+   abstention agreement, the build time and the warm answer p50/p95 of each, side by side.
+2. **`--size N`**: the synthetic index of `benchmarks/synth.py` (N passages, cached), opened
+   locally and copied into the engine with `store migrate`'s code; the synthetic questions
+   asked in both (p50/p95, top-3 agreement).
+3. **`--dense-point N`**: N synthetic vectors (synth.py's, real geometry) in a table with an
+   IVFFlat index (sqrt(N) lists, 32 probes; an HNSW build at 1M takes too long on this box)
+   on the server; the p50/p95 of the engine's dense query (top 50, as the retriever
+   asks), which is the part of an answer that grows with the corpus. BM25 postings at that size
+   are not loaded (hours on this machine); see RESULTS.md.
+
+A local Postgres (the `pgserver` wheel) is started in benchmarks/out/pg unless `--url` points
+at a running one. Results go to benchmarks/out/store_parity.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import OUT, label, model_cache, parse_sizes, percentiles, print_table
+from benchmarks.common import write_json as save
+
+
+def ask_all(retriever, questions: list[str]) -> tuple[list, list[float]]:  # type: ignore[no-untyped-def]
+    retriever.ask(questions[0])  # warm: the first inference builds ONNX Runtime's kernels
+    answers, seconds = [], []
+    for question in questions:
+        started = time.perf_counter()
+        answers.append(retriever.ask(question))
+        seconds.append(time.perf_counter() - started)
+    return answers, seconds
+
+
+def agreement(local: list, engine: list) -> tuple[float, float]:
+    top3 = [
+        [r.article.id for r in a.results][:3] == [r.article.id for r in b.results][:3]
+        for a, b in zip(local, engine, strict=True)
+    ]
+    kinds = [
+        (a.kind, bool(a.results)) == (b.kind, bool(b.results))
+        for a, b in zip(local, engine, strict=True)
+    ]
+    return float(np.mean(top3)), float(np.mean(kinds))
+
+
+def row(name: str, n: int, build_s: float, local, engine, seconds) -> list:  # type: ignore[no-untyped-def]
+    top3, kinds = agreement(local, engine)
+    lp, ep = percentiles(seconds["local"]), percentiles(seconds["engine"])
+    return [
+        name, n, f"{build_s['local']:.1f} / {build_s['engine']:.1f}", f"{top3:.3f}",
+        f"{kinds:.3f}", f"{lp['p50_ms']:.1f} / {lp['p95_ms']:.1f}", f"{ep['p50_ms']:.1f} / {ep['p95_ms']:.1f}",
+        f"{ep['p95_ms'] / lp['p95_ms']:.2f}",
+    ]  # fmt: skip
+
+
+def parity(args, url_for, embedder) -> list:  # type: ignore[no-untyped-def]
+    from index.config import EngineConfig
+    from index.engine import build, open_retriever
+
+    rows = [json.loads(line) for line in Path(args.questions).read_text().splitlines() if line]
+    questions = [r["question"] for r in rows]
+    root = Path(tempfile.mkdtemp(prefix="vc-parity-"))
+    local = EngineConfig(
+        corpus_dir=Path(args.corpus), index_dir=root / "index", data_dir=root / "data",
+        model_cache_dir=model_cache(),
+    )  # fmt: skip
+    engine = replace(local, store=url_for("parity"), store_check_interval=3600)
+    build_s, answers, seconds = {}, {}, {}
+    for name, config in (("local", local), ("engine", engine)):
+        started = time.perf_counter()
+        report = build(config)
+        build_s[name] = time.perf_counter() - started
+        answers[name], took = ask_all(open_retriever(config, embedder), questions)
+        seconds[name] = took
+    shutil.rmtree(root, ignore_errors=True)
+    n = report.passages
+    name = Path(args.corpus).resolve()
+    name = name.parent.name if name.name == "corpus" else name.name
+    return row(name, n, build_s, answers["local"], answers["engine"], seconds)
+
+
+def size_point(n: int, url_for, embedder, count: int) -> list:  # type: ignore[no-untyped-def]
+    from benchmarks.synth import queries, synthetic_index
+    from index.embed.model import model_id_for
+    from index.search.follow import FollowingRetriever
+    from index.search.retriever import Retriever
+    from index.store.reader import open_index
+    from index.store.seam import EngineStore
+
+    index_dir = synthetic_index(n, embedder)
+    model = model_id_for("all-MiniLM-L6-v2")
+    store = EngineStore(url_for(f"synth{label(n).lower()}"), OUT / "engine-build")
+    started = time.perf_counter()
+    report = store.migrate(index_dir, model)
+    push = time.perf_counter() - started
+    print(f"  {label(n)}: sent {len(report.added):,} articles in {push:.0f} s", flush=True)
+    asked = queries(count)
+    local = Retriever(open_index(index_dir, model, mmap=True), embedder)
+    engine = FollowingRetriever(store, model, embedder, interval=3600)
+    a, local_s = ask_all(local, asked)
+    b, engine_s = ask_all(engine, asked)
+    build_s = {"local": float("nan"), "engine": push}
+    return row(f"synthetic {label(n)}", n, build_s, a, b, {"local": local_s, "engine": engine_s})
+
+
+PROBES = 32  # of sqrt(n) lists: ~3% of the vectors scanned per query at 1M
+
+
+def dense_point(n: int, url: str, embedder, count: int) -> list:  # type: ignore[no-untyped-def]
+    from benchmarks.synth import base_vectors, queries, synthetic_vectors
+    from index.store.pg_schema import connect
+
+    conn = connect(url, autocommit=True)
+    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    conn.close()
+    conn = connect(url, autocommit=True)
+    have = conn.execute("SELECT to_regclass('bench_dense') IS NOT NULL").fetchone()[0]
+    started = time.perf_counter()
+    if not have or conn.execute("SELECT count(*) FROM bench_dense").fetchone()[0] != n:
+        conn.execute("DROP TABLE IF EXISTS bench_dense")
+        conn.execute("CREATE TABLE bench_dense (pid bigint PRIMARY KEY, embedding vector(384))")
+        vectors = synthetic_vectors(base_vectors(embedder), n)
+        with conn.cursor().copy("COPY bench_dense FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "vector"])
+            for i in range(n):
+                copy.write_row((i, vectors[i]))
+        print(f"  {label(n)} vectors loaded in {time.perf_counter() - started:.0f} s", flush=True)
+        conn.execute("SET maintenance_work_mem = '2GB'")
+        lists = max(100, int(np.sqrt(n)))
+        conn.execute(
+            f"CREATE INDEX ON bench_dense USING ivfflat (embedding vector_ip_ops) "
+            f"WITH (lists = {lists})"
+        )
+    built = time.perf_counter() - started
+    conn.execute(f"SET ivfflat.probes = {PROBES}")
+    seconds = []
+    for question in queries(count):
+        vector = embedder.embed([question])[0]
+        began = time.perf_counter()
+        conn.execute(
+            "SELECT pid FROM bench_dense ORDER BY embedding <#> %s LIMIT 50", (vector,)
+        ).fetchall()
+        seconds.append(time.perf_counter() - began)
+    p = percentiles(seconds[1:])
+    return [f"dense only, {label(n)}", n, f"- / {built:.0f}", "-", "-", "-",
+            f"{p['p50_ms']:.1f} / {p['p95_ms']:.1f}", "-"]  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", required=True)
+    parser.add_argument("--questions", required=True)
+    parser.add_argument("--url", help="a running Postgres with pgvector (default: start one)")
+    parser.add_argument("--size", default="", help="synthetic size points, e.g. 100k")
+    parser.add_argument("--dense-point", default="", help="engine dense-only points, e.g. 1M")
+    parser.add_argument("--queries", type=int, default=200, help="synthetic questions per point")
+    args = parser.parse_args()
+
+    from benchmarks.synth import load_embedder
+    from index.store.pg_server import create_database, start_server
+
+    server = None
+    if args.url:
+        base = args.url.rsplit("/", 1)[0]
+
+        def url_for(name: str) -> str:
+            return f"{base}/{name}"
+    else:
+        server = start_server(OUT / "pg")
+
+        def url_for(name: str) -> str:
+            return create_database(server, f"bench_{name}")
+
+    embedder = load_embedder()
+    rows = []
+    try:
+        rows.append(parity(args, url_for, embedder))
+        for n in parse_sizes(args.size):
+            rows.append(size_point(n, url_for, embedder, args.queries))
+        for n in parse_sizes(args.dense_point):
+            rows.append(dense_point(n, url_for("dense"), embedder, args.queries))
+    finally:
+        if server is not None:
+            server.stop()
+    headers = ["corpus", "passages", "build s local / engine", "top-3 agree",
+               "abstain agree", "local ms p50 / p95", "engine ms p50 / p95", "p95 ratio"]  # fmt: skip
+    print_table(headers, rows, "Engine store (Postgres + pgvector) vs local store, warm answers")
+    save("store_parity", {"headers": headers, "rows": rows})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,251 @@
+"""The engine store (PostgreSQL + pgvector) against a real server on loopback: the same answers
+as the local store, incremental updates by article hash, filters on the server, and two
+`serve` processes sharing one store.
+
+One server for the module (`index/store/pg_server.py`: the `pgserver` wheel's Postgres, started
+in a temp dir on a free port), one database per corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import FIXTURES, cli_env, run_cli
+from slack_fakes import all_text, send_signed, slack_env, slash_body, start_http_serve
+
+from index.config import EngineConfig
+from index.engine import build, open_retriever
+from index.search.filters import QueryFilters
+from index.store.pg_server import create_database, start_server
+
+pytestmark = pytest.mark.slow
+
+NEW_ARTICLE = """---
+title: Commerce adds Zorblax Networks to the Entity List
+url: https://example.org/zorblax-entity-list
+publisher: Trade Wire
+published: 2025-03-04
+vendors: [Zorblax Networks]
+---
+
+The Commerce Department added Zorblax Networks to the Entity List on Tuesday, so US suppliers
+now need a licence to ship any component to Zorblax Networks, which makes network switches.
+"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    # Its own temp dir: the server runs as another user, who must reach it (and other pytest
+    # sessions reset the mode of /tmp/pytest-of-USER).
+    root = Path(tempfile.mkdtemp(prefix="vc-engine-"))
+    server = start_server(root / "data")
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def configs(root: Path, corpus: Path, model_cache: Path, url: str) -> tuple[EngineConfig, ...]:
+    local = EngineConfig(
+        corpus_dir=corpus,
+        index_dir=root / "index",
+        data_dir=root / "data",
+        model_cache_dir=model_cache,
+    )
+    return local, replace(local, store=url, store_check_interval=0)
+
+
+@pytest.fixture(scope="module")
+def eval_stores(server, tmp_path_factory, model_cache):
+    """The fictional eval corpus, built into each store by `build` (the engine's own path)."""
+    root = tmp_path_factory.mktemp("eval")
+    corpus = root / "corpus"
+    shutil.copytree(FIXTURES / "eval" / "corpus", corpus)
+    local, engine = configs(root, corpus, model_cache, create_database(server, "vc_eval"))
+    build(local)
+    report = build(engine)
+    assert report.generation == "engine-v1" and len(report.added) == 26
+    return local, engine
+
+
+@pytest.fixture(scope="module")
+def eval_retrievers(eval_stores, embedder):
+    local, engine = eval_stores
+    return open_retriever(local, embedder), open_retriever(engine, embedder)
+
+
+def questions(path: Path, split: str | None = None) -> list[str]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [r["question"] for r in rows if split is None or r.get("split") == split]
+
+
+def top3(answer) -> list[str]:
+    return [r.article.id for r in answer.results][:3]
+
+
+def compare(local, engine, asked: list[str]) -> tuple[float, list[str]]:
+    """Top-3 agreement, and every question whose kind (answer or abstention) differs."""
+    assert asked
+    same, kinds = 0, []
+    for question in asked:
+        a, b = local.ask(question, k=5), engine.ask(question, k=5)
+        same += top3(a) == top3(b)
+        if a.kind != b.kind or bool(a.results) != bool(b.results):
+            kinds.append(question)
+    return same / len(asked), kinds
+
+
+def test_eval_fixture_answers_match_the_local_store(eval_retrievers):
+    local, engine = eval_retrievers
+    assert engine.index.engine is not None and local.index.engine is None
+    agreement, kinds = compare(local, engine, questions(FIXTURES / "eval" / "questions.jsonl"))
+    assert agreement >= 0.95
+    assert kinds == []
+
+
+def test_real_dev_set_answers_match_after_migrate(server, tmp_path_factory, model_cache, embedder):
+    """The real corpus indexed locally, copied with `store migrate`, asked in both."""
+    root = tmp_path_factory.mktemp("real")
+    corpus = FIXTURES / "realeval" / "corpus"
+    local, engine = configs(root, corpus, model_cache, create_database(server, "vc_real"))
+    build(local)
+    done = run_cli(local, "store", "migrate", "--store", engine.store)
+    assert done.returncode == 0, done.stderr
+    assert "133 articles sent" in done.stdout
+    asked = questions(FIXTURES / "realeval" / "questions.jsonl", split="dev")
+    assert len(asked) == 85
+    agreement, kinds = compare(
+        open_retriever(local, embedder), open_retriever(engine, embedder), asked
+    )
+    assert agreement >= 0.95
+    assert kinds == []
+
+
+def test_same_scores_and_quotes_not_only_the_same_sources(eval_retrievers):
+    local, engine = eval_retrievers
+    a = local.ask("Is Quillon allowed on the GSA schedule?")
+    b = engine.ask("Is Quillon allowed on the GSA schedule?")
+    assert a.results and len(a.results) == len(b.results)
+    for x, y in zip(a.results, b.results, strict=True):
+        assert (x.article.id, x.start, x.end, x.quote) == (y.article.id, y.start, y.end, y.quote)
+        assert x.score == pytest.approx(y.score, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "question, filters",
+    [
+        ("zentara since:2021", None),
+        ("zentara", QueryFilters(until=date(2020, 12, 31))),
+        ("what must federal buyers avoid publisher:procurement", None),
+        ("banned vendors vendor:quillon since:2022-01", None),
+    ],
+)
+def test_filters_run_on_the_server_and_agree_with_the_local_store(
+    eval_retrievers, question, filters
+):
+    local, engine = eval_retrievers
+    a, b = local.ask(question, filters=filters), engine.ask(question, filters=filters)
+    assert a.results, a.message
+    assert top3(a) == top3(b)
+    assert any(n.startswith("Filtered:") for n in b.notices)
+    spec = QueryFilters().merged(filters)
+    for result in b.results:
+        published = result.article.published  # ISO text
+        if "since:2021" in question:
+            assert published >= "2021-01-01"
+        if spec.until:
+            assert published <= spec.until.isoformat()
+        if "publisher:" in question:
+            assert "procurement" in result.article.publisher.lower()
+        if "vendor:quillon" in question:
+            assert published >= "2022-01-01"
+
+
+def test_a_filter_nothing_passes_abstains_in_both(eval_retrievers):
+    local, engine = eval_retrievers
+    for retriever in (local, engine):
+        answer = retriever.ask("quillon publisher:nobody-publishes-this")
+        assert answer.results == [] and answer.kind in ("none", "brief")
+
+
+def test_updates_send_only_what_changed_and_bump_the_version(server, tmp_path, model_cache):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURES / "eval" / "corpus", corpus)
+    _, engine = configs(tmp_path, corpus, model_cache, create_database(server, "vc_update"))
+    build(engine)
+    (corpus / "zorblax-2025-03-04.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    removed = sorted(corpus.glob("kestrel-*"))[0]
+    removed.unlink()
+    report = build(engine)
+    assert report.generation == "engine-v2"
+    assert any("1 articles sent, 1 removed" in note for note in report.notes), report.notes
+    with psycopg.connect(engine.store) as conn:
+        ids = {r[0] for r in conn.execute("SELECT id FROM vc_articles")}
+        passages = conn.execute("SELECT count(*) FROM vc_passages").fetchone()[0]
+        orphans = conn.execute(
+            "SELECT count(*) FROM vc_postings WHERE pid NOT IN (SELECT pid FROM vc_passages)"
+        ).fetchone()[0]
+    assert "zorblax-2025-03-04" in ids and removed.stem not in ids
+    assert passages == 26 and orphans == 0
+    assert build(engine).generation == "engine-v2"  # nothing changed: no new version
+
+
+def test_cli_ask_with_filter_flags_and_a_bad_date(eval_stores):
+    _, engine = eval_stores
+    done = run_cli(
+        engine, "ask", "zentara", "--since", "2021", "--publisher", "ledger", "--json",
+        VENDORCHECK_STORE=engine.store,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["results"]
+    for result in answer["results"]:
+        assert result["article"]["published"] >= "2021-01-01"
+        assert "ledger" in result["article"]["publisher"].lower()
+    bad = run_cli(engine, "ask", "zentara", "--since", "last week", VENDORCHECK_STORE=engine.store)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines() == [
+        "vendorcheck: error: --since 'last week' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"
+    ]
+
+
+def test_unreachable_store_is_one_line(eval_stores):
+    local, _ = eval_stores
+    done = run_cli(local, "ask", "zentara", VENDORCHECK_STORE="postgresql://nobody@127.0.0.1:1/x")
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vendorcheck: error: cannot connect to")
+
+
+def test_two_serve_processes_share_the_store_and_see_an_add(server, eval_stores, fake, tmp_path):
+    _, engine = eval_stores
+    env = slack_env(fake, VENDORCHECK_STORE=engine.store, VENDORCHECK_STORE_CHECK_INTERVAL="0")
+    processes = [start_http_serve(cli_env(engine, **env), engine.data_dir.parent) for _ in range(2)]
+    try:
+        for n, (_, url) in enumerate(processes):
+            send_signed(url, slash_body("zorblax networks", fake.response_url(f"before{n}")))
+            before = all_text(fake.wait_for(fake.to_response(f"before{n}"), timeout=60)[0].body)
+            assert "nothing in the corpus about zorblax" in before.lower()
+        article = tmp_path / "zorblax-2025-03-04.md"
+        article.write_text(NEW_ARTICLE, encoding="utf-8")
+        done = run_cli(engine, "add", str(article), VENDORCHECK_STORE=engine.store)
+        assert done.returncode == 0, done.stderr
+        for n, (_, url) in enumerate(processes):
+            send_signed(url, slash_body("zorblax entity list", fake.response_url(f"after{n}")))
+            after = all_text(fake.wait_for(fake.to_response(f"after{n}"), timeout=60)[0].body)
+            assert "Commerce adds Zorblax Networks to the Entity List" in after
+        # a filter written in the slash command, read by the engine (Slack passes it through)
+        send_signed(processes[0][1], slash_body("zentara since:2023", fake.response_url("flt")))
+        filtered = all_text(fake.wait_for(fake.to_response("flt"), timeout=60)[0].body)
+        assert "Filtered: since 2023-01-01" in filtered
+        assert "2023-05-10" in filtered and "2020-11-05" not in filtered
+    finally:
+        for process, _ in processes:
+            process.terminate()
+            process.communicate(timeout=60)
