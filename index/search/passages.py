@@ -81,8 +81,12 @@ class PassageSearch:
         tokens = [t for t in dict.fromkeys(stems(keywords or text)) if t in self._vocab]
         if not tokens or self.index.size == 0:
             return QueryScores(vector, tokens, np.zeros(self.index.size, dtype=np.float32))
+        return QueryScores(vector, tokens, self.lexical_scores(tokens))
+
+    def lexical_scores(self, tokens: list[str]) -> np.ndarray:
+        """Every passage's BM25 for `tokens` (all in the vocabulary), over its ceiling: 0..1."""
         raw = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-        return QueryScores(vector, tokens, raw / bm25_ceiling(self._postings, self._vocab, tokens))
+        return raw / bm25_ceiling(self._postings, self._vocab, tokens)
 
     def dense_of(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Cosines of `rows` (any order) to `vector`, read from the stored vectors."""
