@@ -6,9 +6,9 @@
 
 One process, one ONNX embedder (the serving backend) and one loaded index per size, shared by
 both sides, so threads (ONNX Runtime and FAISS single-threaded, as the product loads them) and
-warm-up are the same. Every question is asked once on both sides before timing starts; then
-`--rounds` passes over the questions, the two workloads interleaved and the side that goes
-first alternating from one question to the next.
+warm-up are the same. A warm-up set of questions is asked on both sides before timing starts; then
+`--rounds` passes, each over questions no earlier pass asked (`question_sets`), the two
+workloads interleaved and the side that goes first alternating from one question to the next.
 
 * **path**: `Retriever.ask(question)` as `index.engine.open_retriever` builds it (official-list
   status included): plan, embed, BM25, FAISS, fusion, key sentences, near-duplicates. Rendering
@@ -90,7 +90,19 @@ def workload_of(retriever, question: str) -> str:  # type: ignore[no-untyped-def
     return WORKLOADS[0] if retriever.planner.plan(question).named else WORKLOADS[1]
 
 
-def measure(retriever, stored, embedder, sinks, questions, rounds: int) -> dict:  # type: ignore[no-untyped-def]
+def question_sets(count: int, rounds: int) -> list[list[str]]:
+    """Warm-up set, then one set per round: `count` questions of each workload, interleaved,
+    different in every set (other seeds), so no round re-asks a question an earlier one
+    asked; word- and passage-level caches still warm up as they would on real traffic."""
+    sets = []
+    for number in range(rounds + 1):
+        vendor = queries(count, seed=100 + number)
+        topic = topic_queries(count, seed=200 + number)
+        sets.append([q for pair in zip(vendor, topic, strict=True) for q in pair])
+    return sets
+
+
+def measure(retriever, stored, embedder, sinks, sets: list[list[str]]) -> dict:  # type: ignore[no-untyped-def]
     """Per workload: samples (seconds) of path, floor, render and the stages inside the path."""
     from bot.cli.output import render_answer
 
@@ -107,15 +119,15 @@ def measure(retriever, stored, embedder, sinks, questions, rounds: int) -> dict:
         answer = retriever.ask(question)
         return time.perf_counter() - started, answer
 
-    for question in questions:  # warm-up, both sides: page faults, lazy inits, caches
+    for question in sets[0]:  # warm-up, both sides: page faults, lazy inits
         floor(question)
         render_answer(path(question)[1])
     for sink in sinks.values():
         sink.clear()
-    kinds = [workload_of(retriever, q) for q in questions]
     samples: dict[str, dict[str, list[float]]] = {w: defaultdict(list) for w in WORKLOADS}
     answers: dict[str, dict[str, int]] = {w: defaultdict(int) for w in WORKLOADS}
-    for round_no in range(rounds):
+    for round_no, questions in enumerate(sets[1:]):
+        kinds = [workload_of(retriever, q) for q in questions]
         for i, (question, workload) in enumerate(zip(questions, kinds, strict=True)):
             row = samples[workload]
             if (i + round_no) % 2:
@@ -150,10 +162,10 @@ def recall_at_10(stored, embedder, questions: list[str]) -> float:  # type: igno
     return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)]))
 
 
-def run_size(n: int, questions: list[str], embedder, rounds: int, log=print) -> dict:  # type: ignore[no-untyped-def]
+def run_size(n: int, sets: list[list[str]], embedder, log=print) -> dict:  # type: ignore[no-untyped-def]
     retriever, stored, sinks = open_path(n, embedder, log=log)
     load_before = load_average()
-    measured = measure(retriever, stored, embedder, sinks, questions, rounds)
+    measured = measure(retriever, stored, embedder, sinks, sets)
     spec = stored.manifest.data.get("dense", {})
     row: dict = {
         "passages": n,
@@ -161,7 +173,7 @@ def run_size(n: int, questions: list[str], embedder, rounds: int, log=print) -> 
         "dense_params": spec.get("params", {}),
         "load_average_before": load_before,
         "load_average_after": load_average(),
-        "rounds": rounds,
+        "rounds": len(sets) - 1,
         "workloads": {},
     }
     for workload, stages in measured["samples"].items():
@@ -173,7 +185,7 @@ def run_size(n: int, questions: list[str], embedder, rounds: int, log=print) -> 
         stats["path_over_floor_p95"] = round(stats["path"]["p95_ms"] / stats["floor"]["p95_ms"], 3)
         stats["path_over_floor_p50"] = round(stats["path"]["p50_ms"] / stats["floor"]["p50_ms"], 3)
         row["workloads"][workload] = stats
-    row["dense_recall_at_10"] = round(recall_at_10(stored, embedder, questions), 4)
+    row["dense_recall_at_10"] = round(recall_at_10(stored, embedder, sets[1]), 4)
     return row
 
 
@@ -210,13 +222,12 @@ def main() -> None:
     args = parser.parse_args()
     sizes = parse_sizes(args.sizes) + ([1_000_000] if args.large else [])
     embedder = load_embedder()
-    vendor, topic = queries(args.queries), topic_queries(args.queries)
-    questions = [q for pair in zip(vendor, topic, strict=True) for q in pair]
+    sets = question_sets(args.queries, args.rounds)
     print(f"load average at start: {load_average()}, {os.cpu_count()} cores", flush=True)
     rows = []
     for n in sizes:
         print(f"{label(n)} passages ...", flush=True)
-        rows.append(run_size(n, questions, embedder, args.rounds))
+        rows.append(run_size(n, sets, embedder))
         print_rows(rows[-1:])
     print_rows(rows)
     path = write_json("query_latency", {"rows": rows})
