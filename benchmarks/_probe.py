@@ -1,8 +1,10 @@
 """Run in a fresh process by cold_start.py / memory.py: time (or size) each start-up phase.
 
-    python -m benchmarks._probe INDEX_DIR [--queries N] [--serve]
+    python -m benchmarks._probe INDEX_DIR [--queries N] [--serve] [--question TEXT]
 
-Prints one JSON line. Times are from interpreter start (not from this module's import), so
+Opens the retriever as `vendorcheck ask` does (official-list status on) and answers `--question`
+(default: about Kaspersky); the JSON says how many quotes that first answer had. Prints one
+JSON line. Times are from interpreter start (not from this module's import), so
 "imports" includes Python's own start-up.
 """
 
@@ -38,6 +40,11 @@ def rss_mb() -> float:
 def main() -> None:
     index_dir = sys.argv[1]
     queries = int(sys.argv[sys.argv.index("--queries") + 1]) if "--queries" in sys.argv else 1
+    question = (
+        sys.argv[sys.argv.index("--question") + 1]
+        if "--question" in sys.argv
+        else "is Kaspersky allowed on GSA?"
+    )
     phases: dict[str, float] = {"interpreter": _since_start()}
     mem: dict[str, float] = {"interpreter": rss_mb()}
 
@@ -47,6 +54,7 @@ def main() -> None:
     from index.config import EngineConfig
     from index.embed.loader import load_embedder
     from index.embed.model import model_id_for
+    from index.lists.answers import ListStatusProvider
     from index.search.retriever import Retriever
     from index.store.reader import open_index
 
@@ -59,8 +67,9 @@ def main() -> None:
     embedder = load_embedder(config.model, cache_root=config.model_cache_dir, allow_export=False)
     phases["model_loaded"] = _since_start()
     mem["model_loaded"] = rss_mb()
-    retriever = Retriever(stored, embedder)
-    render_answer(retriever.ask("is Kaspersky allowed on GSA?"))
+    retriever = Retriever(stored, embedder, lists=ListStatusProvider(config))
+    first = retriever.ask(question)
+    render_answer(first)
     phases["first_answer"] = _since_start()
     if "--serve" in sys.argv:
         import slack_bolt  # noqa: F401  what a Slack process imports on top
@@ -87,6 +96,7 @@ def main() -> None:
                 "rss_end_mb": round(rss_mb(), 1),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 "passages": stored.size,
+                "first_answer": {"kind": first.kind, "quotes": len(first.results)},
                 "dense": stored.manifest.data.get("dense", {}).get("kind"),
                 "heavy_modules_loaded": heavy,
             }

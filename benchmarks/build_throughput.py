@@ -1,14 +1,17 @@
-"""Index build throughput vs bare encode, torch and ONNX paths; no-op re-index of 10k articles.
+"""Index build throughput against bare encode, interleaved A/B/A/B; no-op re-index of 10k articles.
 
-    python -m benchmarks.build_throughput                  # ~60 articles (~500 passages) + 10k no-op
-    python -m benchmarks.build_throughput --articles 300 --noop-articles 10000
+    python -m benchmarks.build_throughput                        # onnx fp32, 20 articles, 5 x A/B
+    python -m benchmarks.build_throughput --backends onnx,torch --repeats 7 --articles 40
+    python -m benchmarks.build_throughput --noop-articles 0      # skip the no-op part
 
-Build: a synthetic Markdown corpus (benchmarks/synth.py) is indexed by the real builder
-(`index.store.builder.build_index`: load + parse files, chunk with the model's tokenizer, embed, write
-FAISS + BM25 + metadata, fsync, switch CURRENT). The embedder is loaded before the clock starts
-for both sides, so "build" and "bare encode" differ only by what the builder adds. The bare
-encode is `SentenceTransformer.encode` (torch) / `OnnxEmbedder.embed` on exactly the texts the
-builder embedded, same batch size, in the same run.
+Build (A): a synthetic Markdown corpus (benchmarks/synth.py) indexed from nothing by the real
+builder, every stage on (`index.store.builder.build_index`: read + parse files, chunk with the
+model's tokenizer, embed, FAISS, BM25, vendor extraction, near-duplicate search, metadata,
+fsync, switch CURRENT), each time into a fresh directory. Bare encode (B): the same embedder's
+`embed` (ONNX) / `SentenceTransformer.encode` (torch) on exactly the texts the builder embedded,
+same batch size. The embedder is loaded and warmed before the clock starts, and A and B
+alternate (A B, B A, A B, ...) `--repeats` times each in one process, so a busy neighbour hits
+both sides alike. Reported: median passages/s of each, min-max spread, ratio of the medians.
 
 No-op re-index: 10k unchanged articles. The first build uses a stand-in embedder (real
 tokenizer for chunking, hashed vectors) because embedding 10k articles for real takes ~30 min
@@ -62,61 +65,87 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - started
 
 
-def build_rows(n_articles: int) -> list[dict]:
+def make_embedder(backend: str):  # type: ignore[no-untyped-def]
+    """(embedder the builder uses, bare encode function, what the bare encode is)."""
+    from index.embed.onnx_embedder import OnnxEmbedder, onnx_cache_dir
+
+    if backend == "onnx":
+        embedder = OnnxEmbedder(onnx_cache_dir("all-MiniLM-L6-v2", model_cache()))
+        return embedder, lambda texts: embedder.embed(texts, batch_size=BATCH), "OnnxEmbedder.embed"
+    if backend == "onnx-int8":
+        embedder = OnnxEmbedder(onnx_cache_dir("all-MiniLM-L6-v2", model_cache()), variant="int8")
+        return embedder, lambda texts: embedder.embed(texts, batch_size=BATCH), "OnnxEmbedder.embed"
     from sentence_transformers import SentenceTransformer
 
     from index.embed.model import resolve_model_path
-    from index.embed.onnx_embedder import OnnxEmbedder, onnx_cache_dir
     from index.embed.torch_embedder import TorchEmbedder
 
+    st = SentenceTransformer(str(resolve_model_path("all-MiniLM-L6-v2")), device="cpu")
+
+    def bare(texts):  # type: ignore[no-untyped-def]
+        return st.encode(texts, batch_size=BATCH, normalize_embeddings=True)
+
+    return TorchEmbedder("all-MiniLM-L6-v2"), bare, "SentenceTransformer.encode"
+
+
+HEADERS = ["backend", "passages", "tokens", "A/B pairs", "build p/s", "bare encode p/s", "ratio"]
+HEADERS += ["load"]
+
+
+def spread(values: list[float]) -> dict:
+    return {
+        "median": round(float(np.median(values)), 2),
+        "min": round(min(values), 2),
+        "max": round(max(values), 2),
+        "all": [round(v, 2) for v in values],
+    }
+
+
+def build_row(corpus: Path, backend: str, repeats: int) -> dict:
+    embedder, bare, bare_what = make_embedder(backend)
+    embedder.embed(["warm up"] * 8)
+    seconds, passages, index_dir = _build(corpus, embedder)  # warm-up build, also gives texts
+    texts = _texts_of(index_dir)
+    shutil.rmtree(index_dir, ignore_errors=True)
+    bare(texts[:BATCH])
+    builds, encodes, loads = [], [], []
+    for number in range(repeats):
+        for side in "AB" if number % 2 == 0 else "BA":
+            if side == "A":
+                seconds, built, index_dir = _build(corpus, embedder)
+                shutil.rmtree(index_dir, ignore_errors=True)
+                assert built == passages
+                builds.append(passages / seconds)
+            else:
+                encodes.append(len(texts) / _timed(lambda: bare(texts)))
+        loads.append(load_average()[0])
+    row = {
+        "backend": backend,
+        "passages": passages,
+        "mean_tokens": round(float(np.mean(embedder.count_tokens(texts))), 1),
+        "repeats": repeats,
+        "build_passages_per_s": spread(builds),
+        "bare_encode": bare_what,
+        "bare_passages_per_s": spread(encodes),
+        "ratio_of_medians": round(float(np.median(builds) / np.median(encodes)), 3),
+        "load_average": [min(loads), max(loads)],
+    }
+    print(
+        f"  {backend}: build {row['build_passages_per_s']['median']} p/s, "
+        f"bare {row['bare_passages_per_s']['median']} p/s",
+        flush=True,
+    )
+    return row
+
+
+def build_rows(n_articles: int, backends: list[str], repeats: int) -> list[dict]:
     work = Path(tempfile.mkdtemp(prefix="vc-bench-build-"))
     corpus = work / "corpus"
     write_corpus_files(corpus, n_articles)
-    export = onnx_cache_dir("all-MiniLM-L6-v2", model_cache())
-    rows = []
     try:
-        for name, make in (
-            ("onnx fp32", lambda: OnnxEmbedder(export)),
-            ("onnx int8", lambda: OnnxEmbedder(export, variant="int8")),
-            ("torch", lambda: TorchEmbedder("all-MiniLM-L6-v2")),
-        ):
-            embedder = make()
-            embedder.embed(["warm up"] * 8)
-            seconds, passages, index_dir = _build(corpus, embedder)
-            texts = _texts_of(index_dir)
-            shutil.rmtree(index_dir, ignore_errors=True)
-            if name == "torch":
-                st = SentenceTransformer(str(resolve_model_path("all-MiniLM-L6-v2")), device="cpu")
-                bare = _timed(
-                    lambda st=st, texts=texts: st.encode(
-                        texts, batch_size=BATCH, normalize_embeddings=True
-                    )
-                )
-                bare_what = "SentenceTransformer.encode"
-            else:
-                bare = _timed(lambda e=embedder, t=texts: e.embed(t, batch_size=BATCH))
-                bare_what = "OnnxEmbedder.embed"
-            tokens = embedder.count_tokens(texts)
-            row = {
-                "backend": name,
-                "passages": passages,
-                "mean_tokens": round(float(np.mean(tokens)), 1),
-                "build_s": round(seconds, 2),
-                "build_passages_per_s": round(passages / seconds, 2),
-                "bare_encode": bare_what,
-                "bare_s": round(bare, 2),
-                "bare_passages_per_s": round(len(texts) / bare, 2),
-                "ratio": round((passages / seconds) / (len(texts) / bare), 3),
-                "load_average": load_average(),
-            }
-            print(
-                f"  {name}: build {row['build_passages_per_s']} p/s, bare {row['bare_passages_per_s']} p/s",
-                flush=True,
-            )
-            rows.append(row)
+        return [build_row(corpus, backend, repeats) for backend in backends]
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return rows
 
 
 class StandInEmbedder:
@@ -187,42 +216,52 @@ def noop_row(n_articles: int, repeats: int = 3) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--articles", type=int, default=60)
-    parser.add_argument("--noop-articles", type=int, default=10_000)
+    parser.add_argument("--articles", type=int, default=20)
+    parser.add_argument("--backends", default="onnx", help="onnx, onnx-int8, torch (comma list)")
+    parser.add_argument("--repeats", type=int, default=5, help="A/B pairs")
+    parser.add_argument("--noop-articles", type=int, default=10_000, help="0: skip")
     parser.add_argument("--skip-build", action="store_true")
     args = parser.parse_args()
     print(f"load average at start: {load_average()}")
-    rows = [] if args.skip_build else build_rows(args.articles)
-    noop = noop_row(args.noop_articles)
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    rows = [] if args.skip_build else build_rows(args.articles, backends, args.repeats)
+    noop = noop_row(args.noop_articles) if args.noop_articles else None
+
+    def cell(stats: dict) -> str:
+        return f"{stats['median']:.1f} ({stats['min']:.1f}-{stats['max']:.1f})"
+
     if rows:
         print_table(
-            ["backend", "passages", "tokens", "build p/s", "bare encode p/s", "ratio", "load"],
+            HEADERS,
             [
                 [
                     r["backend"],
                     r["passages"],
                     r["mean_tokens"],
-                    r["build_passages_per_s"],
-                    f"{r['bare_passages_per_s']:.2f} ({r['bare_encode']})",
-                    r["ratio"],
-                    r["load_average"][0],
+                    r["repeats"],
+                    cell(r["build_passages_per_s"]),
+                    f"{cell(r['bare_passages_per_s'])} ({r['bare_encode']})",
+                    r["ratio_of_medians"],
+                    f"{r['load_average'][0]:.1f}-{r['load_average'][1]:.1f}",
                 ]
                 for r in rows
             ],
-            title="Index build throughput (embedder preloaded on both sides)",
+            title="Index build throughput, median (min-max), embedder preloaded on both sides",
         )
-    print_table(
-        ["articles", "passages", "`python -m bot index` wall s", "build_index() s"],
-        [
+    if noop:
+        print_table(
+            ["articles", "passages", "`python -m bot index` wall s", "build_index() s", "load"],
             [
-                noop["articles"],
-                noop["passages"],
-                " ".join(f"{x:.2f}" for x in noop["process_wall_s"]),
-                " ".join(f"{x:.2f}" for x in noop["in_process_s"]),
-            ]
-        ],
-        title="No-op re-index of an unchanged corpus",
-    )
+                [
+                    noop["articles"],
+                    noop["passages"],
+                    " ".join(f"{x:.2f}" for x in noop["process_wall_s"]),
+                    " ".join(f"{x:.2f}" for x in noop["in_process_s"]),
+                    noop["load_average"][0],
+                ]
+            ],
+            title="No-op re-index of an unchanged corpus",
+        )
     path = write_json("build_throughput", {"build": rows, "noop": noop})
     print(f"\nwrote {path}")
 

@@ -1,14 +1,18 @@
-"""Cold start: process start to first answer (`python -m bot ask ...`) and to ready-for-Slack.
+"""Cold start: process start to a real answer with quotes (`python -m bot ask ...`), by size.
 
-    python -m benchmarks.cold_start                    # bundled corpus, 10k and 100k passages
+    python -m benchmarks.cold_start                    # bundled corpus, 1k, 10k, 100k passages
+    python -m benchmarks.cold_start --large            # adds 1M
     python -m benchmarks.cold_start --sizes 100k --repeats 10
 
-For each index: the wall time of `python -m bot ask "is Kaspersky allowed on GSA?"` in a fresh
-process (what a user waits for; page cache warm, as after any previous run), then the same
-start-up split into phases by benchmarks/_probe.py (interpreter, imports, index load, model
-load, first answer, plus the Slack libraries a serving process imports). Also checks, with
-`python -X importtime`, that the ask path never imports torch, sentence-transformers,
-transformers or scikit-learn, and lists the slowest imports.
+For each index, a question about a vendor that index holds: Kaspersky on the bundled corpus,
+the first synthetic vendor ("is Tolbri Networks allowed on GSA?", named in every
+synthetic size) on the synthetic ones. Measured: the wall time of `python -m bot ask QUESTION
+-k 3 --json` in a fresh process (what a user waits for; page cache warm, as after any previous
+run), and every run's JSON is checked to hold quotes, so the time is that of an answer, not of
+"nothing in the corpus". Then the same start-up split into phases by benchmarks/_probe.py
+(interpreter, imports, index load, model load, first answer, plus the Slack libraries a serving
+process imports). Also checks, with `python -X importtime`, that the ask path never imports
+torch, sentence-transformers, transformers or scikit-learn, and lists the slowest imports.
 """
 
 from __future__ import annotations
@@ -30,6 +34,15 @@ from benchmarks.common import write_json as write
 from benchmarks.synth import synthetic_index
 
 QUESTION = "is Kaspersky allowed on GSA?"
+
+
+def synthetic_question() -> str:
+    """A question about the vendor of synthetic article 0 (present at every size)."""
+    from benchmarks.synth import TextModel
+
+    return f"is {TextModel().vendors[0]} allowed on GSA?"
+
+
 HEAVY = ("torch", "sentence_transformers", "transformers", "sklearn")
 
 
@@ -59,26 +72,39 @@ def bundled_index() -> Path:
     return index_dir
 
 
-def ask_wall(index_dir: Path, repeats: int) -> list[float]:
-    times = []
+def ask_wall(index_dir: Path, question: str, repeats: int) -> tuple[list[float], int]:
+    """Wall seconds of each fresh `ask`, and the quotes its answer held (the same every run)."""
+    times, quotes = [], set()
     for _ in range(repeats):
         started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "bot", "ask", QUESTION, "-k", "3"],
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "ask", question, "-k", "3", "--json"],
             env=_env(index_dir),
             cwd=ROOT,
             capture_output=True,
+            text=True,
             check=True,
         )
         times.append(time.perf_counter() - started)
-    return times
+        quotes.add(len(json.loads(done.stdout)["results"]))
+    if quotes == {0} or len(quotes) != 1:
+        raise SystemExit(f"{index_dir}: {question!r} got {sorted(quotes)} quotes, not an answer")
+    return times, quotes.pop()
 
 
-def probe(index_dir: Path, repeats: int) -> dict:
+def probe(index_dir: Path, question: str, repeats: int) -> dict:
     runs = []
     for _ in range(repeats):
         out = subprocess.run(
-            [sys.executable, "-m", "benchmarks._probe", str(index_dir), "--serve"],
+            [
+                sys.executable,
+                "-m",
+                "benchmarks._probe",
+                str(index_dir),
+                "--serve",
+                "--question",
+                question,
+            ],
             env=_env(index_dir),
             cwd=ROOT,
             capture_output=True,
@@ -119,20 +145,24 @@ def importtime(index_dir: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="10k,100k", help="synthetic sizes besides the corpus")
+    parser.add_argument("--sizes", default="1k,10k,100k", help="synthetic sizes beside the corpus")
+    parser.add_argument("--large", action="store_true", help="also 1M passages")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    sizes = parse_sizes(args.sizes) + ([1_000_000] if args.large else [])
     print(f"load average at start: {load_average()}")
-    targets = [("bundled corpus", bundled_index())] + [
-        (label(n), synthetic_index(n)) for n in parse_sizes(args.sizes)
+    targets = [("bundled corpus", bundled_index(), QUESTION)] + [
+        (label(n), synthetic_index(n), synthetic_question()) for n in sizes
     ]
     rows = []
-    for name, index_dir in targets:
-        walls = ask_wall(index_dir, args.repeats)
-        info = probe(index_dir, max(1, args.repeats // 2))
+    for name, index_dir, question in targets:
+        walls, quotes = ask_wall(index_dir, question, args.repeats)
+        info = probe(index_dir, question, max(1, args.repeats // 2))
         rows.append(
             {
                 "index": name,
+                "question": question,
+                "quotes": quotes,
                 "passages": info["passages"],
                 "ask_wall_s": [round(x, 3) for x in walls],
                 "ask_wall_median_s": round(float(np.median(walls)), 3),
@@ -140,10 +170,15 @@ def main() -> None:
                 "rss_mb": info["rss_mb"],
                 "heavy_modules_loaded": info["heavy_modules_loaded"],
                 "load_average": load_average(),
+                "first_answer": info["first_answer"],
             }
         )
         print(f"  {name}: ask {rows[-1]['ask_wall_median_s']} s", flush=True)
     imports = importtime(targets[0][1])
+    for r in rows:
+        print(
+            f"  {r['index']}: {r['question']!r} -> {r['quotes']} quotes, load {r['load_average']}"
+        )
 
     def step(phases: dict, key: str, before: str) -> str:
         return f"{phases[key] - phases[before]:.2f}"
@@ -152,6 +187,7 @@ def main() -> None:
         [
             "index",
             "passages",
+            "quotes",
             "ask wall (median)",
             "interp",
             "imports",
@@ -159,11 +195,13 @@ def main() -> None:
             "model load",
             "1st answer",
             "ready (+slack libs)",
+            "load",
         ],
         [
             [
                 r["index"],
                 r["passages"],
+                r["quotes"],
                 f"{r['ask_wall_median_s']:.2f}",
                 f"{r['phases_s']['interpreter']:.2f}",
                 step(r["phases_s"], "imports", "interpreter"),
@@ -171,6 +209,7 @@ def main() -> None:
                 step(r["phases_s"], "model_loaded", "index_loaded"),
                 step(r["phases_s"], "first_answer", "model_loaded"),
                 f"{r['phases_s']['slack_imports']:.2f}",
+                f"{r['load_average'][0]:.2f}",
             ]
             for r in rows
         ],

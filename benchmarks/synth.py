@@ -488,6 +488,27 @@ def queries(n: int, seed: int = 5) -> list[str]:
     return out
 
 
+def topic_queries(n: int, seed: int = 6) -> list[str]:
+    """Vendor-risk questions that name no vendor (lower case, domain words only): the
+    retriever answers them by corpus-wide search (FAISS top-50 + BM25 top-50)."""
+    model = TextModel()
+    rng = np.random.default_rng(seed)
+    templates = [
+        "which {d} {e} were banned by federal agencies",
+        "{d} {e} {f}",
+        "did any vendor have a {d} breach",
+        "rules for {d} {e} on the gsa schedule",
+        "why was {d} {e} removed from the approved list",
+        "{d} firmware vulnerability patch",
+        "what did the department say about {d} {e}",
+    ]
+    out = []
+    for i in range(n):
+        d, e, f = (model.domain[int(j)] for j in rng.integers(0, len(model.domain), 3))
+        out.append(templates[i % len(templates)].format(d=d, e=e, f=f))
+    return out
+
+
 def base_vectors(embedder) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Real embeddings of the first BASE synthetic passages (cached)."""
     path = CACHE / f"base-{BASE}.npy"

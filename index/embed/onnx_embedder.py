@@ -67,10 +67,25 @@ def _normalize(vectors: np.ndarray) -> np.ndarray:
     return (vectors / norms).astype(np.float32, copy=False)
 
 
-def _progress(total: int, enabled: bool, desc: str):
+class _NoProgress:
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def _progress(total: int, enabled: bool, desc: str):  # type: ignore[no-untyped-def]
+    # A disabled tqdm bar still costs ~0.3 ms to create and close: one query's embedding pays
+    # it on every question (benchmarks/profile_query.py), so no bar unless asked for.
+    if not enabled:
+        return _NoProgress()
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="passage", disable=not enabled, leave=False)
+    return tqdm(total=total, desc=desc, unit="passage", leave=False)
 
 
 class OnnxEmbedder:

@@ -29,6 +29,7 @@ from index.lists.sources import EXTENSIONS, parse_file
 MANIFEST = "manifest.json"
 SHIPPED = Path(__file__).resolve().parents[2] / "corpus" / "lists"
 _cache: dict[tuple, ListSnapshot] = {}
+_manifests: dict[Path, tuple[tuple[int, int, int], dict]] = {}
 
 
 def bundled_dir(config: EngineConfig) -> Path:
@@ -44,7 +45,7 @@ def read_manifest(directory: Path, origin: str) -> dict[str, SourceInfo]:
     """Source id -> SourceInfo; {} when there is no manifest. A broken one is an error."""
     path = directory / MANIFEST
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = _manifest_data(path)
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
@@ -57,6 +58,20 @@ def read_manifest(directory: Path, origin: str) -> dict[str, SourceInfo]:
         for sid, info in sources.items()
         if isinstance(info, dict)
     }
+
+
+def _manifest_data(path: Path) -> object:
+    """The parsed manifest, re-read only when the file changed (every answer asks for it: a
+    stat instead of a read and a JSON parse; a sync replaces it with `os.replace`, a new
+    inode)."""
+    info = path.stat()
+    stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+    cached = _manifests.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    _manifests[path] = (stamp, data)
+    return data
 
 
 def current_sources(config: EngineConfig) -> dict[str, tuple[Path, SourceInfo]]:

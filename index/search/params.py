@@ -22,7 +22,7 @@ PARAMS_FILE = Path(__file__).with_name("params.json")
 
 @dataclass(frozen=True)
 class RankingParams:
-    # Passage score: alpha * cosine + (1 - alpha) * bm25 / bm25_ceiling (convex fusion).
+    # Passage score: alpha * cosine + (1 - alpha) * bm25 / LexicalIndex.ceiling (convex fusion).
     alpha: float = 0.5
     # Added when the passage itself names a vendor the question names (its article always
     # does: a question naming a vendor is answered from articles that name it).

@@ -12,11 +12,13 @@ import numpy as np
 
 from index.embed.model import Embedder
 from index.search.filters import RowFilter
-from index.search.scoring import bm25_ceiling, top_n
+from index.search.scoring import top_n
 from index.store.dense import search_dense
 from index.store.reader import StoredIndex
 from index.text.identifiers import cited_rows
 from index.text.terms import stems
+
+MAX_CACHED_WORDS = 65_536
 
 
 @dataclass
@@ -36,6 +38,14 @@ class PassageSearch:
         self._vocab: dict = index.lexical.vocab
         self._postings = self._bm25.scores
         self._identifiers: dict = index.vendor_data.get("identifiers", {})
+        # The key-sentence picker asks the IDF of every word of every quoted sentence, the
+        # planner the word pieces of every name: one array for the whole vocabulary, one
+        # cache of words (benchmarks/profile_query.py).
+        self._idf: np.ndarray | None = None
+        self._pieces: dict[str, int] = {}
+        # The stored vectors as a plain array over the same mapped pages: indexing a
+        # np.memmap goes through its Python-level __getitem__ on every read.
+        self._vectors = np.asarray(index.vectors) if index.vectors is not None else None
 
     # ----------------------------------------------------------------------- vocabulary
 
@@ -47,14 +57,21 @@ class PassageSearch:
         token_id = self._vocab.get(stem)
         if token_id is None:
             return 0.0
-        indptr = self._postings["indptr"]
-        df = int(indptr[token_id + 1] - indptr[token_id]) if token_id + 1 < len(indptr) else 0
-        return float(np.log(1 + (self.index.size - df + 0.5) / (df + 0.5)))
+        if self._idf is None:
+            indptr = np.asarray(self._postings["indptr"], dtype=np.int64)
+            df = np.append(np.diff(indptr), 0).astype(np.float64)  # a term past the end: 0
+            self._idf = np.log(1 + (self.index.size - df + 0.5) / (df + 0.5))
+        return float(self._idf[token_id])
 
     def word_pieces(self, word: str) -> int:
         """How many pieces the model's tokenizer cuts `word` into (its count includes the two
         special tokens around every input)."""
-        return self.embedder.count_tokens([word])[0] - 2
+        cached = self._pieces.get(word)
+        if cached is None:
+            if len(self._pieces) >= MAX_CACHED_WORDS:
+                self._pieces.clear()
+            cached = self._pieces[word] = self.embedder.count_tokens([word])[0] - 2
+        return cached
 
     def named_together(self, words: list[str]) -> bool:
         """Some passage contains every one of `words`."""
@@ -81,7 +98,8 @@ class PassageSearch:
         postings = [p for p in found if p is not None]
         rows: np.ndarray | None = None
         for posting in sorted(postings, key=len):
-            narrowed = posting if rows is None else np.intersect1d(rows, posting)
+            # A lookup table over the row range: no sort of the (often long) postings.
+            narrowed = posting if rows is None else rows[np.isin(rows, posting, kind="table")]
             if len(narrowed):
                 rows = narrowed
         return np.unique(rows) if rows is not None else np.zeros(0, dtype=np.int64)
@@ -101,14 +119,19 @@ class PassageSearch:
         tokens = [t for t in dict.fromkeys(stems(keywords or text)) if t in self._vocab]
         if not tokens or self.index.size == 0:
             return QueryScores(vector, tokens, np.zeros(self.index.size, dtype=np.float32))
-        raw = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-        return QueryScores(vector, tokens, raw / bm25_ceiling(self._postings, self._vocab, tokens))
+        return QueryScores(vector, tokens, self.lexical_scores(tokens))
+
+    def lexical_scores(self, tokens: list[str]) -> np.ndarray:
+        """Every passage's BM25 for `tokens` (all in the vocabulary), over its ceiling: 0..1."""
+        lexical = self.index.lexical
+        raw = lexical.scores(tokens)
+        return np.divide(raw, np.float32(lexical.ceiling(tokens)), out=raw)
 
     def dense_of(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Cosines of `rows` (any order) to `vector`, read from the stored vectors."""
         if len(rows) == 0:
             return np.zeros(0, dtype=np.float32)
-        vectors = self.index.vectors
+        vectors = self._vectors
         if vectors is not None:
             order = np.argsort(rows)
             out = np.empty(len(rows), dtype=np.float32)

@@ -12,21 +12,6 @@ import numpy as np
 from index.search.params import RankingParams
 
 
-def bm25_ceiling(postings: dict, vocab: dict, tokens: list[str]) -> float:
-    """The best BM25 score any passage could reach for `tokens`: the sum of each term's best.
-
-    Dividing by it puts the lexical score on a fixed 0..1 scale per query, so that a weak
-    lexical match stays weak instead of being stretched to 1 by rescaling to the best hit.
-    """
-    data, indptr = postings["data"], postings["indptr"]
-    ceiling = 0.0
-    for token in tokens:
-        t = vocab[token]
-        if t + 1 < len(indptr) and indptr[t + 1] > indptr[t]:
-            ceiling += float(data[indptr[t] : indptr[t + 1]].max())
-    return max(ceiling, 1e-6)
-
-
 def fuse(
     dense: np.ndarray, lexical: np.ndarray, names_vendor: np.ndarray, params: RankingParams
 ) -> np.ndarray:
@@ -56,5 +41,13 @@ def top_n(scores: np.ndarray, n: int) -> np.ndarray:
     an argpartition over every passage's mostly-zero score is the slow path at 100k)."""
     hits = np.flatnonzero(scores > 0)
     if len(hits) > n:
-        hits = hits[np.argpartition(-scores[hits], n - 1)[:n]]
+        values = scores[hits]
+        # The n-th best value, by a partition of the values alone (cheaper than of indexes):
+        # when no other hit ties it, the hits at or above it are exactly the n best.
+        cut = np.partition(values, len(values) - n)[len(values) - n]
+        best = values >= cut
+        if np.count_nonzero(best) == n:
+            hits = hits[best]
+        else:  # ties at the cut: let argpartition pick, as it always did
+            hits = hits[np.argpartition(-values, n - 1)[:n]]
     return hits[np.argsort(-scores[hits], kind="stable")]

@@ -7,18 +7,15 @@ Choice by size (numbers from `benchmarks/`, 2 shared vCPUs, 384-d):
 * **flat** (exact) up to `FLAT_MAX_PASSAGES`: one query scans every vector, ~0.5 ms at 10k
   single-threaded, growing linearly (~8 ms at 100k), so beyond ~25k it eats the latency budget.
 * **ivf_flat** above that, while the raw vectors fit `MEMORY_BUDGET_BYTES`: an inverted file
-  with ~4*sqrt(n) lists; a query scans `nprobe` lists (~0.3 ms at 100k). Builds in seconds
-  (k-means on a sample), unlike HNSW, which on this box took 15 s at 100k and reached only 0.85
-  recall@10 at efSearch 256 on the benchmark vectors, where IVF reached 0.99 at nprobe 32.
+  with ~4*sqrt(n) lists; a query scans `nprobe` lists (~0.4 ms at 100k). Builds in seconds
+  (k-means on a sample).
 * **ivf_sq8** beyond the memory budget: the same inverted file with 8-bit scalar-quantized
   vectors (dim bytes per vector instead of 4*dim: 10M x 384 = 3.9 GB), **re-ranked exactly**:
   a query fetches `refine_factor * k` candidates from the 8-bit codes and scores them against
   the float32 vectors every generation already stores in `embeddings.npy`, memory-mapped (so
   RAM stays ~SQ8 size; only the candidates' pages are touched). Without the re-rank the 8-bit
   codes, not nprobe, capped recall@10 at 0.973 at 1M; scores returned are exact cosines, as
-  for the other kinds. Product quantization
-  (IVF-PQ48 + an 8-bit re-rank) was tried and rejected on this box: 364 s to build at 100k and
-  recall@10 0.84 on real questions, against 8 s and 0.98 for SQ8 (benchmarks/RESULTS.md).
+  for the other kinds.
 
 For the approximate kinds, recall@10 against exact search is *measured at build time*, through
 the same search path queries use (re-rank included), on probe queries that are not indexed

@@ -58,12 +58,26 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return out
 
 
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return stemmer().stemWord(word)
+# word -> its term ("" for a stopword), filled as words are met: a dictionary read per word
+# instead of a cached call (the key-sentence picker stems every word of every quote).
+_TERMS: dict[str, str] = {}
+_MAX_TERMS = 200_000
 
 
 def stems(text: str) -> list[str]:
     """The BM25 terms of `text`, in order: `tokenize([text])[0]`, cached per word."""
-    stop = stopwords()
-    return [_stem(w) for w in _split(text.lower()) if w not in stop]
+    return stem_words(_split(text.lower()))
+
+
+def stem_words(words: list[str]) -> list[str]:
+    """The BM25 terms of already split, lower-case `words` (stopwords dropped)."""
+    table = _TERMS
+    new = [w for w in words if w not in table]
+    if new:
+        if len(table) > _MAX_TERMS:
+            table.clear()
+        stop = stopwords()
+        new = list(dict.fromkeys(new))
+        for word, term in zip(new, stemmer().stemWords(new), strict=True):
+            table[word] = "" if word in stop else term
+    return [t for t in map(table.__getitem__, words) if t]

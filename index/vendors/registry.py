@@ -61,6 +61,10 @@ class VendorIndex:
         self._fuzzy_forms = sorted(
             {f for f, k in self.lookup.items() if k in self.about_articles and len(f) >= 4}
         )
+        self._form_lengths = np.array([len(f) for f in self._fuzzy_forms], dtype=np.int64)
+        self._forms_within: dict[tuple[int, int], list[str]] = {}
+        self._fuzzy_best: dict[tuple[str, int], tuple | None] = {}
+        self._covered: list[str] | None = None
 
     @classmethod
     def build_in_memory(
@@ -93,7 +97,36 @@ class VendorIndex:
         return key in self.about_articles
 
     def covered(self) -> list[str]:
-        return sorted(self.about_articles, key=lambda k: -len(self.about_articles[k]))
+        if self._covered is None:  # fixed for a loaded generation
+            self._covered = sorted(self.about_articles, key=lambda k: -len(self.about_articles[k]))
+        return list(self._covered)
+
+    def closest_form(self, word: str, cutoff: int) -> tuple | None:
+        """rapidfuzz's best form for `word` at `cutoff`, remembered per word: questions reuse
+        the same few words ("allowed", "banned", "breach"), the forms are fixed per index."""
+        key = (word, cutoff)
+        if key not in self._fuzzy_best:
+            if len(self._fuzzy_best) >= 65_536:
+                self._fuzzy_best.clear()
+            self._fuzzy_best[key] = process.extractOne(
+                word, self.forms_within(len(word), cutoff), scorer=fuzz.ratio, score_cutoff=cutoff
+            )
+        return self._fuzzy_best[key]
+
+    def forms_within(self, length: int, cutoff: int) -> list[str]:
+        """The fuzzy forms that can reach `cutoff` (fuzz.ratio) against a word of `length`
+        letters, in `_fuzzy_forms` order. ratio = 200 * matches / (len1 + len2) <= 200 *
+        min / (len1 + len2), so only lengths in [L c / (2 - c), L (2 - c) / c] (c = cutoff /
+        100) can reach it; extractOne over these returns what it returns over all forms, at a
+        fraction of the comparisons (benchmarks/profile_query.py)."""
+        key = (length, cutoff)
+        forms = self._forms_within.get(key)
+        if forms is None:
+            c = cutoff / 100
+            low, high = length * c / (2 - c), length * (2 - c) / c
+            keep = (self._form_lengths >= low - 1e-9) & (self._form_lengths <= high + 1e-9)
+            forms = self._forms_within[key] = [self._fuzzy_forms[i] for i in np.flatnonzero(keep)]
+        return forms
 
     def article_rows(self, article_idx: int) -> np.ndarray:
         return np.arange(self._first[article_idx], self._first[article_idx + 1])
@@ -142,9 +175,7 @@ class VendorIndex:
                     cutoff = FUZZY_KNOWN_WORD
                 else:
                     cutoff = FUZZY_LONG if len(lower) >= 6 else FUZZY_SHORT
-                best = process.extractOne(
-                    lower, self._fuzzy_forms, scorer=fuzz.ratio, score_cutoff=cutoff
-                )
+                best = self.closest_form(lower, cutoff)
                 if best is not None:
                     key = self.lookup[best[0]]
                     keys.append(key)
