@@ -108,7 +108,7 @@ class LexicalScores:
 
     def _ceiling(self) -> float:
         """The best BM25 any passage could reach: the sum of each term's best (as
-        `scoring.bm25_ceiling`), from each term's highest-impact postings."""
+        `LexicalIndex.ceiling`), from each term's highest-impact postings."""
         sql = f"""
             WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[]))
             SELECT sum(m) FROM (SELECT max({_WEIGHT}) AS m FROM q CROSS JOIN LATERAL
