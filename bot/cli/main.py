@@ -229,14 +229,8 @@ def add_filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", help="only articles published until (YYYY[-MM[-DD]])")
 
 
-def build_parser(extras: bool = True) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="vendorcheck",
-        description="Answer vendor-risk questions with quoted, sourced passages from your corpus.",
-    )
-    parser.add_argument("--env-file", help="read settings from this file instead of ./.env")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def _shared_options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The options every index command takes, and --corpus for those that read the corpus."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index-dir", help="index location (VENDORCHECK_INDEX_DIR)")
     common.add_argument("--model", help="model name or path (VENDORCHECK_MODEL)")
@@ -249,6 +243,18 @@ def build_parser(extras: bool = True) -> argparse.ArgumentParser:
     )
     corpus = argparse.ArgumentParser(add_help=False)
     corpus.add_argument("--corpus", help="corpus directory (VENDORCHECK_CORPUS_DIR)")
+    return common, corpus
+
+
+def build_parser(extras: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vendorcheck",
+        description="Answer vendor-risk questions with quoted, sourced passages from your corpus.",
+    )
+    parser.add_argument("--env-file", help="read settings from this file instead of ./.env")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    common, corpus = _shared_options()
 
     p = sub.add_parser("index", parents=[common, corpus], help="build or update the index")
     p.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
