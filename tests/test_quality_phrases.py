@@ -35,6 +35,13 @@ ARTICLES = {
         "Orvex AV firmware before 4.2 is affected; Orvex advises an update.\n\nFirewall rules "
         "that block the camera's management port reduce the exposure.",
     ),
+    "covered-list.md": (
+        "BUREAU OF WIDGET SAFETY SEEKS COMMENT ON VELLORIA",
+        "2024-01-09",
+        "The Covered List now names Velloria. Firms on the Covered List cannot sell to "
+        "carriers, and the Covered List is updated by the Bureau. The Bureau said the Covered "
+        "List will grow.\n\nThe Bureau asked for comments on the Covered List by March.",
+    ),
     "memo-numbers.md": (
         "Memo 31: What Agencies Must Report",
         "2023-02-01",
@@ -100,3 +107,13 @@ def test_rule_numbers_are_cut_the_same_in_passages_and_questions():
 
     text = "Under FAR 52.204-25. See M-23-13, EO 13873 and CVE-2023-0142 (in 2019)."
     assert identifiers_in(text) == {"204-25", "m-23-13", "13873", "cve-2023-0142"}
+
+
+def test_an_abstention_names_vendors_not_agencies_read_off_the_text(retriever):
+    """The text-derived entities include "Bureau" (it acts in the text like a company); the
+    vendors a reader is pointed to are the ones whose names read as a company's."""
+    assert "Bureau" in [retriever.vendors.name(k) for k in retriever.vendors.covered()]
+    answer = retriever.ask("what is the capital of Australia?")
+    assert not answer.results
+    assert "Vendors covered include: Velloria." in answer.message
+    assert "Bureau" not in answer.message

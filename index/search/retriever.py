@@ -69,6 +69,7 @@ class Retriever:
         self.briefs = BriefMaker(self.search, self.builder, self.params)
         article_col = index.passages[:, 0] if index.size else np.zeros(0, dtype=np.int32)
         self._article_of = article_col.astype(np.int64)
+        self._shown: dict[str, str] | None = None
 
     def ask(self, raw_query: str, k: int = 5, filters: QueryFilters | None = None) -> Answer:
         try:
@@ -237,18 +238,44 @@ class Retriever:
         )
 
     def abstain(self, plan: QueryPlan, unknown: list[str]) -> Answer:
-        closest = self.vendors.closest(unknown[0])
+        closest = self.vendors.closest(unknown[0], among=self.shown_vendors())
         message = f"Nothing in the corpus about {join_names(unknown)}."
         if closest:
             message += f" Closest vendors covered: {', '.join(closest)}."
         return Answer(query=plan.text, kind="none", message=message, notices=plan.notes)
 
     def weak(self, plan: QueryPlan) -> Answer:
-        covered = [self.vendors.name(k) for k in self.vendors.covered()[:5]]
+        covered = list(self.shown_vendors())[:5]
         message = f"Nothing in the corpus answers {plan.text!r}."
         if covered:
             message += f" Vendors covered include: {', '.join(covered)}."
         return Answer(query=plan.text, kind="none", message=message, notices=plan.notes)
+
+    def shown_vendors(self) -> dict[str, str]:
+        """Display name -> key of the covered vendors worth naming to a reader, best covered
+        first: named in the alias file or front matter, or read off the text with a name
+        that reads as a company's ("Huawei", "ZTE"; "Huawei Designation" shown as "Huawei"),
+        not an agency's, a law's or a place ("Bureau", "Covered List", "Chicago")."""
+        if self._shown is None:
+            self._shown = {}
+            for key in self.vendors.covered():
+                name = self.vendors.name(key) if self.vendors.is_curated(key) else self._short(key)
+                if name and name.lower() not in {n.lower() for n in self._shown}:
+                    self._shown[name] = key
+        return self._shown
+
+    def _short(self, key: str) -> str:
+        """A text-derived vendor's name up to its last word that reads as a name, or ""."""
+        name = self.vendors.name(key)
+        parts = name.split()
+        if self.vendors.is_place(name) or (len(parts) > 1 and name.isupper()):  # a heading
+            return ""
+        if len(parts) == 1 and name.isupper() and 3 <= len(name) <= 5:
+            return name  # "ZTE", "DJI"
+        keep = [self.planner.distinctive([p.lower()]) for p in parts]
+        if not any(keep):
+            return ""
+        return " ".join(parts[: max(i for i, k in enumerate(keep) if k) + 1])
 
 
 def summary(results: list[Result]) -> str:
