@@ -43,6 +43,7 @@ class PassageSearch:
         # cache of words (benchmarks/profile_query.py).
         self._idf: np.ndarray | None = None
         self._pieces: dict[str, int] = {}
+        self._together: dict[tuple[str, ...], bool] = {}
         # The stored vectors as a plain array over the same mapped pages: indexing a
         # np.memmap goes through its Python-level __getitem__ on every read.
         self._vectors = np.asarray(index.vectors) if index.vectors is not None else None
@@ -74,14 +75,24 @@ class PassageSearch:
         return cached
 
     def named_together(self, words: list[str]) -> bool:
-        """Some passage contains every one of `words`."""
-        postings = [self._posting(t) for word in words for t in stems(word)]
-        if not postings or any(p is None for p in postings):
-            return False
-        rows = postings[0]
-        for posting in postings[1:]:
-            rows = np.intersect1d(rows, posting)
-        return len(rows) > 0
+        """Some passage contains every one of `words` (the rarest word's passages, narrowed by
+        each other word with a lookup table: no sort of a long posting such as "networks")."""
+        terms = tuple(dict.fromkeys(t for word in words for t in stems(word)))
+        known = self._together.get(terms)
+        if known is None:
+            postings = [self._posting(t) for t in terms]
+            if not postings or any(p is None for p in postings):
+                known = False
+            else:
+                rows = min(postings, key=len)  # type: ignore[arg-type]
+                for posting in postings:
+                    if posting is not rows and len(rows):
+                        rows = rows[np.isin(rows, posting, kind="table")]
+                known = len(rows) > 0
+            if len(self._together) >= MAX_CACHED_WORDS:
+                self._together.clear()
+            self._together[terms] = known
+        return known
 
     def _posting(self, stem: str) -> np.ndarray | None:
         token_id = self._vocab.get(stem)
