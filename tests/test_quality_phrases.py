@@ -117,3 +117,9 @@ def test_an_abstention_names_vendors_not_agencies_read_off_the_text(retriever):
     assert not answer.results
     assert "Vendors covered include: Velloria." in answer.message
     assert "Bureau" not in answer.message
+
+
+def test_an_unknown_name_is_named_alone_not_with_the_words_around_it(retriever):
+    answer = retriever.ask("is Zorbex ok to run on federal endpoints?")
+    assert not answer.results
+    assert answer.message.startswith("Nothing in the corpus about Zorbex.")

@@ -244,6 +244,7 @@ class Planner:
         words = [(i, o, lo) for i, o, lo in content if lo not in QUESTION_WORDS]
         short = len(words) <= 3 and not match.matched_words and not names_known
         flagged: set[int] = set()
+        capitals: set[int] = set()
         name_like = False
         for i, original, lower in words:
             if any(c.isdigit() for c in lower) or lower in NOT_VENDORS or self.known_word(lower):
@@ -259,7 +260,11 @@ class Planner:
             # it is as often an ordinary word the corpus lacks ("shortfall") as a name.
             if capital or short:
                 flagged.add(i)
+                if capital:
+                    capitals.add(i)
                 name_like |= capital or (rare and len(words) <= 2) or len(words) == 1
+        if capitals:  # "is Sophos ok on federal endpoints?": the name is Sophos, not endpoints
+            flagged &= capitals
         phrases = self._phrases(match, flagged)  # grows `flagged`
         return phrases, name_like, flagged
 
