@@ -249,3 +249,14 @@ def test_two_serve_processes_share_the_store_and_see_an_add(server, eval_stores,
         for process, _ in processes:
             process.terminate()
             process.communicate(timeout=60)
+
+
+def test_the_bot_s_other_engine_calls_work_on_the_engine_store(eval_retrievers):
+    """The shortcut (`names_in`) and unfurls (`article_at`) go through the same retriever
+    that follows the store: they answer as the local store's does."""
+    local, engine = eval_retrievers
+    message = "Can we renew the Quillon licence? Legal flagged it."
+    checks = local.names_in(message)
+    assert checks and engine.names_in(message) == checks
+    url = local.index.articles[0].url
+    assert url and engine.article_at(url) == local.article_at(url) is not None

@@ -18,7 +18,6 @@ from index.errors import VendorcheckError
 from index.search.filters import QueryFilters
 from index.search.results import Answer
 from index.search.retriever import Retriever
-from index.store.reader import StoredIndex
 from index.store.seam import Store
 
 log = logging.getLogger("vendorcheck.index")
@@ -38,21 +37,12 @@ class FollowingRetriever:
         self._checked = monotonic()
         self._lock = threading.Lock()
 
-    @property
-    def index(self) -> StoredIndex:
-        return self._retriever.index
-
-    @property
-    def embedder(self) -> Embedder:
-        return self._retriever.embedder
-
-    @property
-    def params(self):  # type: ignore[no-untyped-def]
-        return self._retriever.params
-
-    @property
-    def lists(self):  # type: ignore[no-untyped-def]
-        return self._retriever.lists
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        """Everything else (index, embedder, params, lists, names_in, article_at, ...) is the
+        current retriever's: one delegation, so nothing the bot calls is missing here."""
+        if name == "_retriever":
+            raise AttributeError(name)
+        return getattr(self._retriever, name)
 
     def ask(self, raw_query: str, k: int = 5, filters: QueryFilters | None = None) -> Answer:
         self.refresh()
