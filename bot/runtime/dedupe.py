@@ -18,12 +18,10 @@ process sharing it would count as "an earlier process".
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import threading
 import time
 from pathlib import Path
 
-from index.errors import VendorcheckError
 from index.store.sqlite import open_sqlite
 
 DB_NAME = "dedupe.sqlite3"
@@ -49,14 +47,14 @@ class DeliveryLog:
         self.ttl = ttl
         self._clock = clock
         self.owner = secrets.token_hex(8)  # this process; claims of others are from the past
-        try:
-            self._db = open_sqlite(Path(data_dir), DB_NAME, _SCHEMA, autocommit=True)
-            self._db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
-        except (OSError, sqlite3.Error) as exc:
-            raise VendorcheckError(
-                f"cannot open the delivery log in {data_dir}: {exc} "
-                "(check VENDORCHECK_DATA_DIR is writable)"
-            ) from None
+        self._db = open_sqlite(
+            Path(data_dir),
+            DB_NAME,
+            _SCHEMA,
+            autocommit=True,
+            synchronous="FULL" if synchronous == "FULL" else "NORMAL",
+            what="the delivery log",
+        )
         self._lock = threading.Lock()
         self._claims = 0
 

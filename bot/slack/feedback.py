@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.errors import VendorcheckError
 from index.search.results import Answer
 from index.store.sqlite import open_sqlite
 
@@ -79,16 +77,15 @@ class FeedbackStore:
 
     def __init__(self, data_dir: Path) -> None:
         data_dir = Path(data_dir)
-        try:
-            self.path = data_dir / DB_NAME
-            self._db = open_sqlite(
-                data_dir, DB_NAME, _SCHEMA, autocommit=True, synchronous_full=True
-            )
-        except (OSError, sqlite3.Error) as exc:
-            raise VendorcheckError(
-                f"cannot open the feedback store in {data_dir}: {exc} "
-                "(check VENDORCHECK_DATA_DIR is writable)"
-            ) from None
+        self.path = data_dir / DB_NAME
+        self._db = open_sqlite(
+            data_dir,
+            DB_NAME,
+            _SCHEMA,
+            autocommit=True,
+            synchronous="FULL",
+            what="the feedback store",
+        )
         self._lock = threading.Lock()
 
     def close(self) -> None:
