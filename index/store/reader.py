@@ -48,10 +48,6 @@ class StoredIndex:
     def size(self) -> int:
         return int(self.passages.shape[0])
 
-    def passage_text(self, row: int) -> str:
-        article_idx, start, end = (int(x) for x in self.passages[row])
-        return self.articles[article_idx].text[start:end]
-
 
 def _article(record: object) -> Article:
     if not isinstance(record, dict):
