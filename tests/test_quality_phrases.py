@@ -49,6 +49,13 @@ ARTICLES = {
         "report training, and annex M tells agencies what to report by June.\n\nThe memo "
         "expires after fiscal year 2031.",
     ),
+    "qtx-denial.md": (
+        "Commerce Denies Export Privileges to QTX",
+        "2024-05-20",
+        "The Commerce Department denied export privileges to QTX Corporation on Monday. QTX "
+        "sells phones and radio gear to regional carriers.\n\nQTX Corporation said it would "
+        "appeal the denial order.",
+    ),
 }
 
 
@@ -123,3 +130,29 @@ def test_an_unknown_name_is_named_alone_not_with_the_words_around_it(retriever):
     answer = retriever.ask("is Zorbex ok to run on federal endpoints?")
     assert not answer.results
     assert answer.message.startswith("Nothing in the corpus about Zorbex.")
+
+
+def test_a_short_company_name_in_capitals_is_a_vendor(retriever):
+    """ "QTX" (written "QTX Corporation") is one word piece and three letters, like "GSA";
+    the corpus shows it as a company, so alone it gets a brief and it keeps a question about
+    its product from being abstained on."""
+    assert retriever.ask("QTX").kind == "brief"
+    assert retriever.ask("GSA").kind != "brief"
+
+
+def test_an_unknown_product_of_a_covered_vendor_answers_about_the_vendor(retriever):
+    question = "can we keep our QTX Strato phones?"
+    plan = retriever.planner.plan(question)
+    assert plan.products == {"Strato": "QTX"}
+    answer = retriever.ask(question)
+    assert _top_article(answer) == "qtx-denial"
+    assert (
+        "Nothing in the corpus about QTX Strato itself; showing what it says about QTX."
+        in answer.notices
+    )
+
+
+def test_an_uncovered_vendor_beside_a_short_company_name_is_said_not_covered(retriever):
+    answer = retriever.ask("is Zorbex banned like QTX?")
+    assert _top_article(answer) == "qtx-denial"
+    assert "Nothing in the corpus about Zorbex." in answer.notices

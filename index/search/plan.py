@@ -84,6 +84,9 @@ class QueryPlan:
     names: list[list[str]] = field(default_factory=list)  # proper-name phrases, lower-case words
     displays: list[str] = field(default_factory=list)  # how the corpus writes those phrases
     missing: list[str] = field(default_factory=list)  # names the corpus has never seen
+    # An unknown name written right after a known one ("DJI Mavic 3", "Kaspersky Endpoint
+    # Security"): a product or unit of it -> the known name's display.
+    products: dict[str, str] = field(default_factory=dict)
     identifiers: list[str] = field(default_factory=list)  # "21-03", "52.204-25" in the corpus
     vendorlike: bool = False  # names a vendor (curated, or a distinctive name that is no place)
     bare: bool = False  # only vendor names and filler: a brief
@@ -141,8 +144,9 @@ class Planner:
         plan.missing, plan.name_like, flagged = self._unknown_words(rest, content, bool(names))
         names = {i: w for i, w in names.items() if i not in flagged}
         plan.names, plan.displays = self._phrases_of(match, names)
+        plan.products = self._products(match, names, flagged, plan)
         plan.vendorlike = bool(plan.vendors) or any(
-            self.distinctive(n) and not self.vendors.is_place(" ".join(n)) for n in plan.names
+            self.companylike(n) and not self.vendors.is_place(" ".join(n)) for n in plan.names
         )
         plan.identifiers = [o for o, lo in match.tokens if is_identifier(o) and self.known_word(lo)]
         content = [c for c in self._content_words(rest) if c[0] not in names]
@@ -158,6 +162,26 @@ class Planner:
                 plan.missing.append(self.vendors.name(key))
                 plan.name_like = True
         return plan
+
+    def _products(
+        self, match: VendorMatch, names: dict[int, str], flagged: set[int], plan: QueryPlan
+    ) -> dict[str, str]:
+        """Unknown phrase -> the company name it is written right after ("DJI" for "DJI
+        Mavic"): the question is about that company's product or unit."""
+        products: dict[str, str] = {}
+        starts = [i for i in sorted(flagged) if i - 1 not in flagged]
+        for start, phrase in zip(starts, plan.missing, strict=False):
+            before = start - 1
+            for key in plan.vendors:  # a curated vendor: "Kaspersky Endpoint Security"
+                if before in match.spans.get(key, []):
+                    products[phrase] = self.vendors.name(key)
+            if before not in names:
+                continue
+            for words, display in zip(plan.names, plan.displays, strict=True):
+                company = self.companylike(words) and not self.vendors.is_place(" ".join(words))
+                if words[-1] == names[before] and company:
+                    products[phrase] = display
+        return products
 
     def _name_words(self, match: VendorMatch, taken: set[int], notes: list[str]) -> dict[int, str]:
         """Token index -> proper name (lower-case) for the question's words the corpus writes
@@ -190,6 +214,17 @@ class Planner:
         """A name that reads as a company's ("Kaspersky", "TikTok", "Hikvision"), not an
         agency's or a country's ("GSA", "US", "Commerce"): 4+ letters, several word pieces."""
         return any(len(w) >= 4 and self.word_pieces(w) > 1 for w in words)
+
+    def companylike(self, words: list[str]) -> bool:
+        """`distinctive`, or a company's short name in capitals that the corpus shows as a
+        company ("ZTE" of "ZTE Corporation", "DJI" as an article's subject); an agency's
+        ("GSA", "FCC") the corpus never does."""
+        if self.distinctive(words):
+            return True
+        if len(words) != 1 or not 2 <= len(words[0]) <= 5:
+            return False
+        written = self.vendors.names.display(words[0])
+        return written.isupper() and self.vendors.is_company(words[0])
 
     def _named(self, key: str) -> bool:
         """Some passage names this curated vendor (else it is as unknown as a new name)."""

@@ -93,7 +93,7 @@ class Retriever:
             distinctive = [
                 d
                 for d, w in zip(plan.displays, plan.names, strict=True)
-                if self.planner.distinctive(w)
+                if self.planner.companylike(w)
             ]
             asked = [self.vendors.name(v) for v in plan.vendors] + distinctive + unknown
             answer.status = self.lists.for_names(plan.displays, asked)
@@ -119,7 +119,14 @@ class Retriever:
         if plan.missing and not plan.named:
             return self.weak(plan)
         for name in plan.missing if plan.name_like else []:
-            plan.notes.append(f"Nothing in the corpus about {name}.")
+            if name in plan.products:
+                maker = plan.products[name]
+                plan.notes.append(
+                    f"Nothing in the corpus about {maker} {name} itself; "
+                    f"showing what it says about {maker}."
+                )
+            else:
+                plan.notes.append(f"Nothing in the corpus about {name}.")
         parts = self.named_parts(plan)
         named = np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, int)
         plan.in_passing = plan.named and self.only_in_passing(plan, named)

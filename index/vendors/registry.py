@@ -18,7 +18,13 @@ from rapidfuzz import fuzz, process
 
 from index.articles import Article
 from index.vendors.extract import build_vendor_data
-from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, QUESTION_WORDS, words
+from index.vendors.names import (
+    CORPORATE_FORMS,
+    LEGAL_FORMS,
+    NOT_VENDORS,
+    QUESTION_WORDS,
+    words,
+)
 from index.vendors.proper import NameTerms
 
 VENDORS_FILE = "vendors.json"
@@ -83,6 +89,18 @@ class VendorIndex:
         """A known vendor, or a name the corpus shows acting like a company."""
         entity = self.entities.get(key, {})
         return bool(entity.get("vendor") or entity.get("acts"))
+
+    def is_company(self, phrase: str) -> bool:
+        """The corpus shows `phrase` as a company's name, short as it may be ("ZTE" from "ZTE
+        Corporation", "DJI" as an article's subject): a vendor, or a name written with a legal
+        form; never a place. (Acting like one, "the FCC said", is not enough: agencies act.)"""
+        key = self.lookup.get(phrase, phrase)
+        entity = self.entities.get(key)
+        if not entity or entity.get("place"):
+            return False
+        name = words(entity.get("name", ""))
+        legal = bool(name) and name[-1] in LEGAL_FORMS
+        return bool(entity.get("vendor") or legal)
 
     def is_curated(self, key: str) -> bool:
         """Named by a person (alias file, front matter), not guessed from the text."""
