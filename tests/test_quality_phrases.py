@@ -156,3 +156,11 @@ def test_an_uncovered_vendor_beside_a_short_company_name_is_said_not_covered(ret
     answer = retriever.ask("is Zorbex banned like QTX?")
     assert _top_article(answer) == "qtx-denial"
     assert "Nothing in the corpus about Zorbex." in answer.notices
+
+
+def test_a_name_written_as_two_words_is_read_as_the_name(retriever):
+    """ "tik tok" for TikTok: neither half is a name, together they are one the corpus has."""
+    answer = retriever.ask("is vel loria allowed on agency laptops?")
+    assert "Read 'vel loria' as Velloria." in answer.notices
+    assert _top_article(answer).startswith("velloria-")
+    assert retriever.planner.plan("vel loria").bare

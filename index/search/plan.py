@@ -189,8 +189,9 @@ class Planner:
         names = self.vendors.names
         found: dict[int, str] = {}
         skip = STOP_WORDS | CORPORATE_FORMS | QUESTION_WORDS | BRIEF_FILLER | NOT_VENDORS
+        self._joined_names(match, taken, found, notes)
         for i, (original, lower) in enumerate(match.tokens):
-            if i in taken or lower in skip or not lower:
+            if i in taken or i in found or lower in skip or not lower:
                 continue
             if names.is_name(lower) and self._reads_as_name(i, original, lower):
                 found[i] = lower
@@ -209,6 +210,25 @@ class Planner:
                     if i not in taken and match.tokens[i][1] not in skip:
                         found.setdefault(i, match.tokens[i][1])
         return found
+
+    def _joined_names(
+        self, match: VendorMatch, taken: set[int], found: dict[int, str], notes: list[str]
+    ) -> None:
+        """Two words that are one name written apart ("tik tok" for TikTok): read as the name,
+        the second word taken with it (it is neither a name nor unknown on its own). Words the
+        corpus writes apart, as in "entity list", stay apart."""
+        names, tokens = self.vendors.names, match.tokens
+        for i in range(len(tokens) - 1):
+            if i in taken or i + 1 in taken or i in found:
+                continue
+            (first, one), (second, two) = tokens[i], tokens[i + 1]
+            joined = one + two
+            if len(joined) < 4 or names.is_name(one) or not names.is_name(joined):
+                continue
+            if not self.together([one, two]):  # "entity list" is two words, not "EntityList"
+                found[i] = joined
+                taken.add(i + 1)
+                notes.append(f"Read '{first} {second}' as {names.display(joined)}.")
 
     def distinctive(self, words: list[str]) -> bool:
         """A name that reads as a company's ("Kaspersky", "TikTok", "Hikvision"), not an
