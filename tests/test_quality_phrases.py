@@ -49,6 +49,13 @@ ARTICLES = {
         "report training, and annex M tells agencies what to report by June.\n\nThe memo "
         "expires after fiscal year 2031.",
     ),
+    "carrier-fund.md": (
+        "Carriers Apply for Reimbursement",
+        "2024-03-02",
+        "Regional carriers applied to the clean sweep fund this week. The fund pays them to take "
+        "out network gear made by listed firms and put in other gear.\n\nThe agency said "
+        "applications close in April.",
+    ),
     "qtx-denial.md": (
         "Commerce Denies Export Privileges to QTX",
         "2024-05-20",
@@ -164,3 +171,17 @@ def test_a_name_written_as_two_words_is_read_as_the_name(retriever):
     assert "Read 'vel loria' as Velloria." in answer.notices
     assert _top_article(answer).startswith("velloria-")
     assert retriever.planner.plan("vel loria").bare
+
+
+def test_a_term_of_art_written_as_the_corpus_writes_it_is_on_topic(retriever):
+    """Below the evidence threshold (here: any question), a three-word phrase a passage
+    contains word for word still answers, from the passages writing it; a phrase no passage
+    writes, or a question with a word the corpus never uses, is abstained on."""
+    strict = Retriever(
+        retriever.index, retriever.embedder, retriever.params.with_values(min_evidence=0.99)
+    )
+    answer = strict.ask("which carriers applied to the clean sweep fund?")
+    assert answer.results, answer.message
+    assert all("clean sweep fund" in r.quote for r in answer.results)
+    assert not strict.ask("which carriers applied to the network sweep fund?").results
+    assert not strict.ask("which carriers applied to the clean sweep fund for pizza?").results

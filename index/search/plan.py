@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from index.text.identifiers import is_identifier
 from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, QUESTION_WORDS, word_set
 from index.vendors.registry import VendorIndex, VendorMatch
@@ -88,6 +90,8 @@ class QueryPlan:
     # Security"): a product or unit of it -> the known name's display.
     products: dict[str, str] = field(default_factory=dict)
     identifiers: list[str] = field(default_factory=list)  # "21-03", "52.204-25" in the corpus
+    # Set by the retriever: the passages writing a term of art of the question (phrases.py).
+    written: list[np.ndarray] = field(default_factory=list)
     vendorlike: bool = False  # names a vendor (curated, or a distinctive name that is no place)
     bare: bool = False  # only vendor names and filler: a brief
     in_passing: bool = False  # set by the retriever: the corpus only mentions the name

@@ -32,6 +32,7 @@ from index.search.filters import FilterError, QueryFilters, RowFilter, parse_fil
 from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
 from index.search.passages import passage_search
+from index.search.phrases import question_phrases, rows_writing
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
 from index.search.scoring import fuse
@@ -138,6 +139,13 @@ class Retriever:
         # anything else, a place or a name some passage mentions in passing included, must be
         # close enough to some passage.
         on_topic = plan.vendorlike or self.cites(plan)
+        if len(rows) and evidence < self.params.min_evidence and not on_topic:
+            # A term of art the corpus writes as the question does ("rip and replace"): on
+            # topic, and its passages ranked as a cited rule number's are.
+            plan.written = self.written_parts(plan)
+            if plan.written:
+                on_topic = True
+                rows, scores, evidence = self.rank(plan, parts)
         if len(rows) == 0 or (evidence < self.params.min_evidence and not on_topic):
             if plan.in_passing:
                 plan.notes.append(
@@ -159,9 +167,25 @@ class Retriever:
         return [plan.where.keep(p) for p in parts] if plan.where is not None else parts
 
     def cited_parts(self, plan: QueryPlan) -> list[np.ndarray]:
-        """Per rule or case number the question cites: the passages that cite it as written."""
+        """Per rule or case number the question cites: the passages that cite it as written;
+        and per term of art found on the way to an abstention, the passages writing it."""
         parts = [self.search.rows_citing(identifier) for identifier in plan.identifiers]
+        parts += plan.written
         return [plan.where.keep(p) for p in parts] if plan.where is not None else parts
+
+    def written_parts(self, plan: QueryPlan) -> list[np.ndarray]:
+        """The passages writing the question's longest term of art, if a passage does."""
+        for words in question_phrases(plan.text, self.search.known_word):
+            rows = rows_writing(words, self.search.rows_naming, self.passage_text)
+            if plan.where is not None:
+                rows = plan.where.keep(rows)
+            if len(rows):
+                return [rows]
+        return []
+
+    def passage_text(self, row: int) -> str:
+        article, start, end = (int(x) for x in self.index.passages[row])
+        return self.index.articles[article].text[start:end]
 
     def named_rows(self, plan: QueryPlan) -> np.ndarray:
         """Passages that name anything the question names."""

@@ -1,0 +1,53 @@
+"""Terms of art as the corpus writes them: "rip and replace", "clean network program".
+
+The model reads some programme names as their everyday words, so a question about one can
+miss the evidence threshold although a passage uses the very phrase. A question phrase of three
+to five words, opening and closing on a content word, that a passage contains word for word
+(case and punctuation aside) puts the question on topic, as a cited rule number does
+(`retriever.cites`). It is looked for only when a question is about to be abstained on, so
+the answer path pays nothing for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from index.search.plan import ASKING_WORDS, BRIEF_FILLER, STOP_WORDS
+
+MIN_WORDS, MAX_WORDS = 3, 5
+MAX_VERIFIED = 2_000  # passages holding all of a phrase's words: more, and it is no term of art
+_WORD = re.compile(r"[^\W_][\w'’\-]*")
+_EDGE = STOP_WORDS | ASKING_WORDS | BRIEF_FILLER
+
+
+def question_phrases(text: str, known_word: Callable[[str], bool]) -> list[list[str]]:
+    """Runs of the question's words that could be a term of art, longest first; none when
+    the question uses a content word the corpus never does ("what are the national security
+    concerns about pizza apps?" is about pizza, which the corpus knows nothing of)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not all(known_word(w) for w in words if w not in _EDGE):
+        return []
+    found: list[list[str]] = []
+    for size in range(MAX_WORDS, MIN_WORDS - 1, -1):
+        for start in range(len(words) - size + 1):
+            run = words[start : start + size]
+            content = [w for w in run if w not in _EDGE]
+            if run[0] in _EDGE or run[-1] in _EDGE or len(content) < 2:
+                continue
+            found.append(run)
+    return found
+
+
+def rows_writing(
+    words: list[str], rows_naming: Callable[[list[str]], np.ndarray], text_of: Callable[[int], str]
+) -> np.ndarray:
+    """The passages that contain `words` in this order, nothing but spaces or punctuation
+    between them."""
+    rows = rows_naming(words)
+    if len(rows) == 0 or len(rows) > MAX_VERIFIED:
+        return np.zeros(0, dtype=np.int64)
+    pattern = re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b", re.IGNORECASE)
+    return np.array([r for r in rows.tolist() if pattern.search(text_of(r))], dtype=np.int64)
