@@ -135,15 +135,20 @@ def test_misspelt_and_abbreviated_vendors_are_recognised(retriever):
 
 
 def test_unknown_vendor_abstains_naming_the_closest_covered_vendors(retriever):
+    """Vendors whose names look alike are "closest"; when none does, the message lists what
+    the corpus covers instead of calling unrelated names close."""
     answer = retriever.ask("Is Acme Widgets allowed on the GSA schedule?")
     assert answer.kind == "none" and answer.results == []
     assert answer.message.startswith(
-        "Nothing in the corpus about Acme Widgets. Closest vendors covered: "
+        "Nothing in the corpus about Acme Widgets. Vendors covered include: "
     )
     covered = {"Quillon Security", "Zentara Telecom", "Hyvera", "Brightpath Vision",
                "Norvel Systems", "Orbix Payroll", "Velloria Cloud", "Kestrel DataWorks"}  # fmt: skip
-    named = answer.message.split("Closest vendors covered: ")[1].rstrip(".").split(", ")
+    named = answer.message.split("Vendors covered include: ")[1].rstrip(".").split(", ")
     assert named and set(named) <= covered
+    sister = retriever.ask("Is Brightline Vision allowed on the GSA schedule?")
+    assert sister.results == []
+    assert "Closest vendors covered: Brightpath Vision" in sister.message
     off_topic = retriever.ask("how long should I bake sourdough bread")
     assert off_topic.results == [] and off_topic.message.startswith("Nothing in the corpus")
 
@@ -225,7 +230,7 @@ def test_seed_article_vendor_in_passing_is_not_answered_with_kaspersky_passages(
     assert gsa.kind == "none" and gsa.results == []
     assert any("mentions Cisco only in passing" in n and "close enough" in n for n in gsa.notices)
     acme = seed_retriever.ask("is Acme allowed on GSA?")
-    assert acme.results == [] and acme.message.endswith("Closest vendors covered: Kaspersky.")
+    assert acme.results == [] and acme.message.endswith("Vendors covered include: Kaspersky.")
     assert seed_retriever.ask("kasperksy").kind == "brief"
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from index.search.plan import ASKING_WORDS, BRIEF_FILLER, STOP_WORDS
+from index.search.query_words import ASKING_WORDS, BRIEF_FILLER, STOP_WORDS
 
 MIN_WORDS, MAX_WORDS = 3, 5
 MAX_VERIFIED = 2_000  # passages holding all of a phrase's words: more, and it is no term of art

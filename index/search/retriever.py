@@ -274,10 +274,13 @@ class Retriever:
         )
 
     def abstain(self, plan: QueryPlan, unknown: list[str]) -> Answer:
-        closest = self.vendors.closest(unknown[0], among=self.shown_vendors())
+        shown = self.shown_vendors()
+        closest = self.vendors.closest(unknown[0], among=shown)
         message = f"Nothing in the corpus about {join_names(unknown)}."
-        if closest:
+        if closest:  # names that look alike: a misspelling, or a sister company
             message += f" Closest vendors covered: {', '.join(closest)}."
+        elif shown:  # nothing alike: what the corpus does cover, best covered first
+            message += f" Vendors covered include: {', '.join(list(shown)[:5])}."
         return Answer(query=plan.text, kind="none", message=message, notices=plan.notes)
 
     def weak(self, plan: QueryPlan) -> Answer:

@@ -205,8 +205,9 @@ class VendorIndex:
         return found
 
     def closest(self, name: str, limit: int = 3, among: dict[str, str] | None = None) -> list[str]:
-        """Display names of the covered vendors whose names look most like `name` (`among`:
-        display name -> key of the ones to choose from, default every covered vendor)."""
+        """Display names of the covered vendors whose names look like `name`, most alike first
+        (`among`: display name -> key of the ones to choose from, default every covered
+        vendor); none when no name looks like it."""
         shown = among if among is not None else {self.name(k): k for k in self.covered()}
         covered = list(shown.values())
         if not covered:
@@ -214,7 +215,4 @@ class VendorIndex:
         names = {k: n for n, k in shown.items()}
         choices = {k: names[k].lower() for k in covered}
         ranked = process.extract(name.lower(), choices, scorer=fuzz.WRatio, limit=len(choices))
-        # Similar names first; when nothing is similar, the best-covered vendors.
-        similar = [k for _, score, k in ranked if score >= 60]
-        rest = [k for k in covered if k not in similar]
-        return [names[k] for k in (similar + rest)[:limit]]
+        return [names[k] for _, score, k in ranked if score >= 60][:limit]
