@@ -185,13 +185,3 @@ def test_a_term_of_art_written_as_the_corpus_writes_it_is_on_topic(retriever):
     assert all("clean sweep fund" in r.quote for r in answer.results)
     assert not strict.ask("which carriers applied to the network sweep fund?").results
     assert not strict.ask("which carriers applied to the clean sweep fund for pizza?").results
-
-
-def test_a_compound_no_passage_writes_is_an_unknown_name_whatever_its_case(retriever):
-    """ "tp-link" is no programme name the corpus splits differently: with no passage writing
-    it and none of its parts a name the corpus has, it is a vendor the corpus lacks."""
-    answer = retriever.ask("can we buy zap-gear routers for the agency?")
-    assert not answer.results
-    assert answer.message.startswith("Nothing in the corpus about zap-gear.")
-    made = retriever.ask("is Velloria-made software banned?")
-    assert made.results and _top_article(made).startswith("velloria-")

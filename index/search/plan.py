@@ -74,13 +74,11 @@ class Planner:
         known_word: Callable[[str], bool],
         word_pieces: Callable[[str], int],
         together: Callable[[list[str]], bool] = lambda words: True,
-        writes: Callable[[list[str]], bool] = lambda words: True,
     ) -> None:
         self.vendors = vendors
         self.known_word = known_word
         self.word_pieces = word_pieces
         self.together = together
-        self.writes = writes  # some passage has these words in this order (phrases.py)
 
     def plan(self, raw: str) -> QueryPlan:
         text, notes = clean_query(raw)
@@ -268,12 +266,6 @@ class Planner:
             if any(c.isdigit() for c in lower) or lower in NOT_VENDORS or self.known_word(lower):
                 continue
             if acronym_or_compound(original, self.known_word):
-                if not self._unwritten_compound(original.lower()):
-                    continue
-                # "tp-link", whatever its case: a name the corpus never writes
-                flagged.add(i)
-                capitals.add(i)
-                name_like = True
                 continue
             rare = self.word_pieces(lower) > 1
             # The query's first word is capitalised by grammar: a name only if also rare.
@@ -291,15 +283,6 @@ class Planner:
             flagged &= capitals
         phrases = self._phrases(match, flagged)  # grows `flagged`
         return phrases, name_like, flagged
-
-    def _unwritten_compound(self, lower: str) -> bool:
-        """A hyphenated word no passage writes, none of whose parts is a name the corpus has
-        ("tp-link" where only "D-Link" is): a name. "NS-CMIC" asks about the corpus's CMIC
-        lists, and is no unknown vendor."""
-        parts = [p for p in lower.split("-") if p]
-        if len(parts) < 2 or any(self.vendors.names.is_name(p) for p in parts):
-            return False
-        return not self.writes(parts)
 
     @staticmethod
     def _phrases(match: VendorMatch, flagged: set[int]) -> list[str]:

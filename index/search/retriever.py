@@ -65,7 +65,6 @@ class Retriever:
             self.search.known_word,
             self.search.word_pieces,
             self.search.named_together,
-            self.writes,
         )
         self.builder = ResultBuilder(index, self.search.idf)
         self.briefs = BriefMaker(self.search, self.builder, self.params)
@@ -183,10 +182,6 @@ class Retriever:
             if len(rows):
                 return [rows]
         return []
-
-    def writes(self, words: list[str]) -> bool:
-        """Some passage has `words` in this order (the planner's test for compounds)."""
-        return len(rows_writing(words, self.search.rows_naming, self.passage_text)) > 0
 
     def passage_text(self, row: int) -> str:
         article, start, end = (int(x) for x in self.index.passages[row])
