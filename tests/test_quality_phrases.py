@@ -56,6 +56,13 @@ ARTICLES = {
         "out network gear made by listed firms and put in other gear.\n\nThe agency said "
         "applications close in April.",
     ),
+    "zyntek-suit.md": (
+        "Regulator Sues Router Maker Zyn-Tek",
+        "2021-06-08",
+        "The trade regulator sued Zyn-Tek over router flaws it left unfixed for years. Zyn-Tek "
+        "said the routers met every standard when sold.\n\nA judge will hear Zyn-Tek's motion "
+        "to dismiss in the autumn.",
+    ),
     "qtx-denial.md": (
         "Commerce Denies Export Privileges to QTX",
         "2024-05-20",
@@ -129,7 +136,7 @@ def test_an_abstention_names_vendors_not_agencies_read_off_the_text(retriever):
     assert "Bureau" in [retriever.vendors.name(k) for k in retriever.vendors.covered()]
     answer = retriever.ask("what is the capital of Australia?")
     assert not answer.results
-    assert "Vendors covered include: Velloria." in answer.message
+    assert "Vendors covered include: Velloria, Zyn-Tek." in answer.message
     assert "Bureau" not in answer.message
 
 
@@ -185,3 +192,13 @@ def test_a_term_of_art_written_as_the_corpus_writes_it_is_on_topic(retriever):
     assert all("clean sweep fund" in r.quote for r in answer.results)
     assert not strict.ask("which carriers applied to the network sweep fund?").results
     assert not strict.ask("which carriers applied to the clean sweep fund for pizza?").results
+
+
+def test_a_hyphenated_name_is_one_name_and_names_inside_compounds_are_found(retriever):
+    """ "D-Link" was read as its first letter, so "did the FTC sue D-Link?" met the evidence
+    threshold as an unknown "sue D-Link"; "Huawei-made" and "non-Huawei" hold a name."""
+    plan = retriever.planner.plan("did the regulator sue Zyn-Tek?")
+    assert plan.names == [["zyn-tek"]] and not plan.missing
+    assert _top_article(retriever.ask("did the regulator sue Zyn-Tek?")) == "zyntek-suit"
+    for question in ("is Velloria-made software banned?", "are non-Velloria products ok?"):
+        assert ["velloria"] in retriever.planner.plan(question).names, question

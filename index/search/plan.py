@@ -109,7 +109,9 @@ class Planner:
         plan.vendorlike = bool(plan.vendors) or any(
             self.companylike(n) and not self.vendors.is_place(" ".join(n)) for n in plan.names
         )
-        plan.identifiers = [o for o, lo in match.tokens if is_identifier(o) and self.known_word(lo)]
+        plan.identifiers = [
+            o for o, lo in match.tokens if is_identifier(o) and self.known_word(lo.split("-")[0])
+        ]
         content = [c for c in self._content_words(rest) if c[0] not in names]
         # One vendor or name with only filler around it asks for its brief; two ("kaspersky
         # fsb") ask how they relate, which is a question.
@@ -152,7 +154,7 @@ class Planner:
         skip = STOP_WORDS | CORPORATE_FORMS | QUESTION_WORDS | BRIEF_FILLER | NOT_VENDORS
         self._joined_names(match, taken, found, notes)
         for i, (original, lower) in enumerate(match.tokens):
-            if i in taken or i in found or lower in skip or not lower:
+            if i in taken or i in found or lower in skip or not lower or is_identifier(original):
                 continue
             if names.is_name(lower) and self._reads_as_name(i, original, lower):
                 found[i] = lower

@@ -163,13 +163,16 @@ class VendorIndex:
         are tried as misspellings, so "router" is never read as a vendor spelt wrong.
         """
         originals = [m.group() for m in _TOKEN.finditer(query)]
-        tokens = [(o, (words(o) or [""])[0]) for o in originals]
+        # Aliases are looked up by their words ("d link"); a hyphenated word is read as the
+        # corpus's name it is ("D-Link") or holds ("Huawei-made", "non-Huawei"), else whole.
+        forms = [" ".join(words(o)) for o in originals]
+        tokens = [(o, self._word_of(form)) for o, form in zip(originals, forms, strict=True)]
         found = VendorMatch(tokens=tokens)
         keys: list[str] = []
         i = 0
         while i < len(tokens):
             for n in range(min(5, len(tokens) - i), 0, -1):
-                gram = " ".join(w for _, w in tokens[i : i + n])
+                gram = " ".join(forms[i : i + n])
                 key = self.lookup.get(gram)
                 if key is None and n == 1 and gram in CORPORATE_FORMS:
                     continue
@@ -203,6 +206,13 @@ class VendorIndex:
         for key in dict.fromkeys(keys):
             (found.covered if self.is_covered(key) else found.passing).append(key)
         return found
+
+    def _word_of(self, form: str) -> str:
+        parts = form.split()
+        joined = "-".join(parts)
+        if len(parts) < 2 or self.names.is_name(joined):
+            return joined
+        return next((p for p in parts if self.names.is_name(p)), joined)
 
     def closest(self, name: str, limit: int = 3, among: dict[str, str] | None = None) -> list[str]:
         """Display names of the covered vendors whose names look like `name`, most alike first
