@@ -111,6 +111,29 @@ def test_eval_fixture_answers_match_the_local_store(eval_retrievers):
     assert kinds == []
 
 
+def test_the_large_corpus_lexical_path_finds_the_same_candidates(eval_retrievers, monkeypatch):
+    """Above `EXACT_LEXICAL` passages the lexical top n starts from each term's highest-impact
+    postings; on this corpus they are all of them, so the candidates (top 3 by cosine and by
+    BM25) and their scores must be the same as the exact path's."""
+    from index.search import pg_search
+
+    _, engine = eval_retrievers
+    search, asked = engine.search, questions(FIXTURES / "eval" / "questions.jsonl")
+    exact = []
+    for question in asked:
+        scores = search.score_query(question)
+        rows = search.candidates(scores, 3)
+        exact.append((rows, scores.lexical[rows], search.dense_of(rows, scores.vector)))
+    monkeypatch.setattr(pg_search, "EXACT_LEXICAL", 0)
+    assert sum(len(rows) for rows, _, _ in exact) > 3 * len(asked)  # BM25 adds its own
+    for question, (rows, bm25, cosines) in zip(asked, exact, strict=True):
+        scores = search.score_query(question)
+        deep = search.candidates(scores, 3)
+        assert deep.tolist() == rows.tolist(), question
+        assert scores.lexical[deep] == pytest.approx(bm25, abs=1e-6)
+        assert search.dense_of(deep, scores.vector) == pytest.approx(cosines, abs=1e-6)
+
+
 def test_real_dev_set_answers_match_after_migrate(server, tmp_path_factory, model_cache, embedder):
     """The real corpus indexed locally, copied with `store migrate`, asked in both."""
     root = tmp_path_factory.mktemp("real")
