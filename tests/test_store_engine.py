@@ -325,3 +325,18 @@ def test_the_bot_s_other_engine_calls_work_on_the_engine_store(eval_retrievers):
     assert checks and engine.names_in(message) == checks
     url = local.index.articles[0].url
     assert url and engine.article_at(url) == local.article_at(url) is not None
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["Quillon", "GSA"], ["Quillon", "Zentara"], ["Zentara", "modems"], ["Quillon", "nowhere"]],
+)
+def test_named_together_agrees_with_the_local_store(eval_retrievers, words):
+    local, engine = eval_retrievers
+    assert engine.search.named_together(words) == local.search.named_together(words)
+
+
+def test_named_together_finds_pairs_and_misses(eval_retrievers):
+    local, _ = eval_retrievers
+    pairs = [["Quillon", "GSA"], ["Quillon", "Zentara"], ["Zentara", "modems"]]
+    assert {local.search.named_together(p) for p in pairs} == {True, False}

@@ -249,10 +249,13 @@ class PgPassageSearch:
             return False
         if len(terms) == 1:
             return True
+        # The rarest term's passages, each checked for the others by key lookups, up to the
+        # first that has them all (grouping every posting of common terms took 3-17 ms).
+        rarest, *others = sorted(terms, key=lambda t: self.engine.df[t])  # type: ignore[union-attr]
         found = self.engine.conn().execute(  # type: ignore[union-attr]
-            "SELECT 1 FROM vc_postings WHERE term = ANY(%s) GROUP BY pid "
-            "HAVING count(DISTINCT term) = %s LIMIT 1",
-            (terms, len(terms)),
+            "SELECT 1 FROM vc_postings a WHERE a.term = %s AND (SELECT count(*) FROM "
+            "vc_postings b WHERE b.term = ANY(%s) AND b.pid = a.pid) = %s LIMIT 1",
+            (rarest, others, len(others)),
         )
         return found.fetchone() is not None
 
