@@ -8,13 +8,14 @@
 
 1. **Parity**: indexes `--corpus` into each store from nothing (`build`: read, chunk, embed,
    write; the engine's build also sends everything to the server), asks every question of
-   `--questions` (JSONL with a `question` field) in both, and prints the top-3 agreement, the
+   `--questions` (JSONL with a `question` field) in both, question by question (which store
+   goes first alternates, so both see the same load), and prints the top-3 agreement, the
    abstention agreement, the build time and the warm answer p50/p95 of each, side by side.
 2. **`--size N`**: the synthetic index of `benchmarks/synth.py` (N passages, cached), opened
    locally and copied into the engine with `store migrate`'s code; the synthetic questions
-   asked in both, question by question, which store goes first alternating (p50/p95,
-   top-3 agreement). With `--profile`, a second pass over the same
-   questions times every statement the engine sends (round trips per answer, ms each).
+   asked in both the same way (p50/p95, top-3 agreement). With `--profile`, a second pass
+   over the same questions times every statement the engine sends (round trips per answer,
+   ms each).
 3. **`--dense-point N`**: N synthetic vectors (synth.py's, real geometry) in a table with an
    IVFFlat index (sqrt(N) lists, 32 probes; an HNSW build at 1M takes too long on this box)
    on the server; the p50/p95 of the engine's dense query (top 50, as the retriever
@@ -39,16 +40,6 @@ import numpy as np
 
 from benchmarks.common import OUT, label, model_cache, parse_sizes, percentiles, print_table
 from benchmarks.common import write_json as save
-
-
-def ask_all(retriever, questions: list[str]) -> tuple[list, list[float]]:  # type: ignore[no-untyped-def]
-    retriever.ask(questions[0])  # warm: the first inference builds ONNX Runtime's kernels
-    answers, seconds = [], []
-    for question in questions:
-        started = time.perf_counter()
-        answers.append(retriever.ask(question))
-        seconds.append(time.perf_counter() - started)
-    return answers, seconds
 
 
 class SqlTimer:
@@ -105,9 +96,9 @@ class _Rows(list):
 
 
 def ask_interleaved(first, second, questions: list[str]) -> tuple[tuple, tuple]:  # type: ignore[no-untyped-def]
-    """`ask_all` for two retrievers, question by question (which goes first alternates), so
-    that both see the same load on a shared machine."""
-    for retriever in (first, second):
+    """Every question asked of both retrievers, one after the other (which goes first
+    alternates), so that both see the same load on a shared machine: (answers, seconds) each."""
+    for retriever in (first, second):  # warm: the first inference builds ONNX's kernels
         retriever.ask(questions[0])
     out: tuple[tuple[list, list], ...] = (([], []), ([], []))
     for i, question in enumerate(questions):
@@ -154,13 +145,14 @@ def parity(args, url_for, embedder) -> list:  # type: ignore[no-untyped-def]
         model_cache_dir=model_cache(),
     )  # fmt: skip
     engine = replace(local, store=url_for("parity"), store_check_interval=3600)
-    build_s, answers, seconds = {}, {}, {}
+    build_s = {}
     for name, config in (("local", local), ("engine", engine)):
         started = time.perf_counter()
         report = build(config)
         build_s[name] = time.perf_counter() - started
-        answers[name], took = ask_all(open_retriever(config, embedder), questions)
-        seconds[name] = took
+    retrievers = (open_retriever(local, embedder), open_retriever(engine, embedder))
+    (a, local_s), (b, engine_s) = ask_interleaved(*retrievers, questions)
+    answers, seconds = {"local": a, "engine": b}, {"local": local_s, "engine": engine_s}
     shutil.rmtree(root, ignore_errors=True)
     n = report.passages
     name = Path(args.corpus).resolve()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from index.store.reader import StoredIndex
 from index.text.identifiers import cited_rows
 from index.text.terms import stems
 
+MAX_CACHED = 65_536  # words, per loaded version
 HNSW_EF_SEARCH = 100  # HNSW candidate list; at least the n asked for (params.candidates: 50)
 
 _WEIGHT = "q.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / %(avgdl)s))"
@@ -206,17 +208,23 @@ class PgPassageSearch:
         self.embedder = embedder
         self.engine = index.engine  # store/pg_read.py EngineHandle
         self._local = threading.local()  # this thread's question (its known scores)
+        # Asked many times per question (IDF of every word of every quoted sentence, word
+        # pieces of every name) and fixed for one loaded version: kept, as the local store
+        # keeps them (a reload makes a new PgPassageSearch).
+        self.idf = lru_cache(maxsize=MAX_CACHED)(self._idf)  # type: ignore[method-assign]
+        self.word_pieces = lru_cache(maxsize=MAX_CACHED)(self._word_pieces)  # type: ignore[method-assign]
+        self._together = lru_cache(maxsize=MAX_CACHED)(self._named_together)
 
     def known_word(self, word: str) -> bool:
         return all(t in self.engine.df for t in stems(word))  # type: ignore[union-attr]
 
-    def idf(self, stem: str) -> float:
+    def _idf(self, stem: str) -> float:
         df = self.engine.df.get(stem)  # type: ignore[union-attr]
         if df is None:
             return 0.0
         return float(np.log(1 + (self.index.size - df + 0.5) / (df + 0.5)))
 
-    def word_pieces(self, word: str) -> int:
+    def _word_pieces(self, word: str) -> int:
         return self.embedder.count_tokens([word])[0] - 2
 
     def rows_naming(self, words: list[str]) -> np.ndarray:
@@ -244,7 +252,9 @@ class PgPassageSearch:
 
     def named_together(self, words: list[str]) -> bool:
         """As `PassageSearch.named_together`: some passage has every one of `words`."""
-        terms = list(dict.fromkeys(t for w in words for t in stems(w)))
+        return self._together(tuple(dict.fromkeys(t for w in words for t in stems(w))))
+
+    def _named_together(self, terms: tuple[str, ...]) -> bool:
         if not terms or any(t not in self.engine.df for t in terms):  # type: ignore[union-attr]
             return False
         if len(terms) == 1:
