@@ -20,7 +20,7 @@
    IVFFlat index (sqrt(N) lists, 32 probes; an HNSW build at 1M takes too long on this box)
    on the server; the p50/p95 of the engine's dense query (top 50, as the retriever
    asks), which is the part of an answer that grows with the corpus. BM25 postings at that size
-   are not loaded (hours on this machine); see RESULTS.md.
+   are not loaded (estimated at an hour or more on this machine); see RESULTS.md.
 
 A local Postgres (the `pgserver` wheel) is started in benchmarks/out/pg unless `--url` points
 at a running one. Results go to benchmarks/out/store_parity.json.
