@@ -4,19 +4,23 @@
         --questions tests/fixtures/realeval/questions.jsonl
     python -m benchmarks.store_parity ... --size 100k          # + the synthetic 100k point
     python -m benchmarks.store_parity ... --dense-point 1M     # + the engine's 1M dense point
+    python -m benchmarks.store_parity ... --size 100k --profile  # + the SQL of each answer
 
 1. **Parity**: indexes `--corpus` into each store from nothing (`build`: read, chunk, embed,
    write; the engine's build also sends everything to the server), asks every question of
-   `--questions` (JSONL with a `question` field) in both, and prints the top-3 agreement, the
+   `--questions` (JSONL with a `question` field) in both, question by question (which store
+   goes first alternates, so both see the same load), and prints the top-3 agreement, the
    abstention agreement, the build time and the warm answer p50/p95 of each, side by side.
 2. **`--size N`**: the synthetic index of `benchmarks/synth.py` (N passages, cached), opened
    locally and copied into the engine with `store migrate`'s code; the synthetic questions
-   asked in both (p50/p95, top-3 agreement).
+   asked in both the same way (p50/p95, top-3 agreement). With `--profile`, a second pass
+   over the same questions times every statement the engine sends (round trips per answer,
+   ms each).
 3. **`--dense-point N`**: N synthetic vectors (synth.py's, real geometry) in a table with an
    IVFFlat index (sqrt(N) lists, 32 probes; an HNSW build at 1M takes too long on this box)
    on the server; the p50/p95 of the engine's dense query (top 50, as the retriever
    asks), which is the part of an answer that grows with the corpus. BM25 postings at that size
-   are not loaded (hours on this machine); see RESULTS.md.
+   are not loaded (estimated at an hour or more on this machine); see RESULTS.md.
 
 A local Postgres (the `pgserver` wheel) is started in benchmarks/out/pg unless `--url` points
 at a running one. Results go to benchmarks/out/store_parity.json.
@@ -38,14 +42,73 @@ from benchmarks.common import OUT, label, model_cache, parse_sizes, percentiles,
 from benchmarks.common import write_json as save
 
 
-def ask_all(retriever, questions: list[str]) -> tuple[list, list[float]]:  # type: ignore[no-untyped-def]
-    retriever.ask(questions[0])  # warm: the first inference builds ONNX Runtime's kernels
-    answers, seconds = [], []
-    for question in questions:
-        started = time.perf_counter()
-        answers.append(retriever.ask(question))
-        seconds.append(time.perf_counter() - started)
-    return answers, seconds
+class SqlTimer:
+    """`--profile`: every statement the engine's searches send, timed from send to the last
+    row (psycopg's `Connection.execute` wrapped for the run), grouped by its opening words."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, list[float]] = {}
+        self.asks: list[int] = []
+
+    def __enter__(self) -> SqlTimer:
+        import psycopg
+
+        original, calls = psycopg.Connection.execute, self.calls
+
+        def execute(conn, query, params=None, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            cursor = original(conn, query, params, **kwargs)
+            rows = cursor.fetchall() if cursor.description else []
+            key = " ".join(str(query).split())[:60]
+            calls.setdefault(key, []).append(time.perf_counter() - started)
+            return _Rows(rows)
+
+        self._restore = lambda: setattr(psycopg.Connection, "execute", original)
+        psycopg.Connection.execute = execute  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._restore()
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.calls.values())
+
+    def report(self, asks: int) -> None:
+        rows = [
+            [key, f"{len(v) / asks:.2f}", f"{percentiles(v)['p50_ms']:.2f}",
+             f"{percentiles(v)['p95_ms']:.2f}", f"{sum(v) * 1000 / asks:.1f}"]
+            for key, v in sorted(self.calls.items(), key=lambda kv: -sum(kv[1]))
+        ]  # fmt: skip
+        trips = np.asarray(self.asks)
+        title = (
+            f"Engine SQL per answer ({asks} answers; round trips per answer: mean "
+            f"{trips.mean():.2f}, max {trips.max()})"
+        )
+        print_table(["statement", "per answer", "ms p50", "ms p95", "ms per answer"], rows, title)
+
+
+class _Rows(list):
+    def fetchall(self) -> list:
+        return list(self)
+
+    def fetchone(self):  # type: ignore[no-untyped-def]
+        return self[0] if self else None
+
+
+def ask_interleaved(first, second, questions: list[str]) -> tuple[tuple, tuple]:  # type: ignore[no-untyped-def]
+    """Every question asked of both retrievers, one after the other (which goes first
+    alternates), so that both see the same load on a shared machine: (answers, seconds) each."""
+    for retriever in (first, second):  # warm: the first inference builds ONNX's kernels
+        retriever.ask(questions[0])
+    out: tuple[tuple[list, list], ...] = (([], []), ([], []))
+    for i, question in enumerate(questions):
+        pair = ((0, first), (1, second)) if i % 2 == 0 else ((1, second), (0, first))
+        for side, retriever in pair:
+            started = time.perf_counter()
+            answer = retriever.ask(question)
+            out[side][1].append(time.perf_counter() - started)
+            out[side][0].append(answer)
+    return out[0], out[1]
 
 
 def agreement(local: list, engine: list) -> tuple[float, float]:
@@ -82,13 +145,14 @@ def parity(args, url_for, embedder) -> list:  # type: ignore[no-untyped-def]
         model_cache_dir=model_cache(),
     )  # fmt: skip
     engine = replace(local, store=url_for("parity"), store_check_interval=3600)
-    build_s, answers, seconds = {}, {}, {}
+    build_s = {}
     for name, config in (("local", local), ("engine", engine)):
         started = time.perf_counter()
-        report = build(config)
+        report = build(config, rebuild=True)  # from nothing, whatever the server holds
         build_s[name] = time.perf_counter() - started
-        answers[name], took = ask_all(open_retriever(config, embedder), questions)
-        seconds[name] = took
+    retrievers = (open_retriever(local, embedder), open_retriever(engine, embedder))
+    (a, local_s), (b, engine_s) = ask_interleaved(*retrievers, questions)
+    answers, seconds = {"local": a, "engine": b}, {"local": local_s, "engine": engine_s}
     shutil.rmtree(root, ignore_errors=True)
     n = report.passages
     name = Path(args.corpus).resolve()
@@ -96,7 +160,7 @@ def parity(args, url_for, embedder) -> list:  # type: ignore[no-untyped-def]
     return row(name, n, build_s, answers["local"], answers["engine"], seconds)
 
 
-def size_point(n: int, url_for, embedder, count: int) -> list:  # type: ignore[no-untyped-def]
+def size_point(n: int, url_for, embedder, count: int, profile: bool = False) -> list:  # type: ignore[no-untyped-def]
     from benchmarks.synth import queries, synthetic_index
     from index.embed.model import model_id_for
     from index.search.follow import FollowingRetriever
@@ -114,8 +178,14 @@ def size_point(n: int, url_for, embedder, count: int) -> list:  # type: ignore[n
     asked = queries(count)
     local = Retriever(open_index(index_dir, model, mmap=True), embedder)
     engine = FollowingRetriever(store, model, embedder, interval=3600)
-    a, local_s = ask_all(local, asked)
-    b, engine_s = ask_all(engine, asked)
+    (a, local_s), (b, engine_s) = ask_interleaved(local, engine, asked)
+    if profile:  # a separate pass: the timer's own cost stays out of the latency above
+        with SqlTimer() as timer:
+            for question in asked:
+                before = timer.count()
+                engine.ask(question)
+                timer.asks.append(timer.count() - before)
+        timer.report(len(asked))
     build_s = {"local": float("nan"), "engine": push}
     return row(f"synthetic {label(n)}", n, build_s, a, b, {"local": local_s, "engine": engine_s})
 
@@ -171,6 +241,9 @@ def main() -> int:
     parser.add_argument("--size", default="", help="synthetic size points, e.g. 100k")
     parser.add_argument("--dense-point", default="", help="engine dense-only points, e.g. 1M")
     parser.add_argument("--queries", type=int, default=200, help="synthetic questions per point")
+    parser.add_argument(
+        "--profile", action="store_true", help="also time each SQL statement of the --size asks"
+    )
     args = parser.parse_args()
 
     from benchmarks.synth import load_embedder
@@ -193,7 +266,7 @@ def main() -> int:
     try:
         rows.append(parity(args, url_for, embedder))
         for n in parse_sizes(args.size):
-            rows.append(size_point(n, url_for, embedder, args.queries))
+            rows.append(size_point(n, url_for, embedder, args.queries, args.profile))
         for n in parse_sizes(args.dense_point):
             rows.append(dense_point(n, url_for("dense"), embedder, args.queries))
     finally:

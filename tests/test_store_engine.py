@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import FIXTURES, cli_env, run_cli
+from fresh_server import Site, article_html
 from slack_fakes import all_text, send_signed, slack_env, slash_body, start_http_serve
 
 from index.config import EngineConfig
@@ -107,6 +109,29 @@ def test_eval_fixture_answers_match_the_local_store(eval_retrievers):
     agreement, kinds = compare(local, engine, questions(FIXTURES / "eval" / "questions.jsonl"))
     assert agreement >= 0.95
     assert kinds == []
+
+
+def test_the_large_corpus_lexical_path_finds_the_same_candidates(eval_retrievers, monkeypatch):
+    """Above `EXACT_LEXICAL` passages the lexical top n starts from each term's highest-impact
+    postings; on this corpus they are all of them, so the candidates (top 3 by cosine and by
+    BM25) and their scores must be the same as the exact path's."""
+    from index.search import pg_search
+
+    _, engine = eval_retrievers
+    search, asked = engine.search, questions(FIXTURES / "eval" / "questions.jsonl")
+    exact = []
+    for question in asked:
+        scores = search.score_query(question)
+        rows = search.candidates(scores, 3)
+        exact.append((rows, scores.lexical[rows], search.dense_of(rows, scores.vector)))
+    monkeypatch.setattr(pg_search, "EXACT_LEXICAL", 0)
+    assert sum(len(rows) for rows, _, _ in exact) > 3 * len(asked)  # BM25 adds its own
+    for question, (rows, bm25, cosines) in zip(asked, exact, strict=True):
+        scores = search.score_query(question)
+        deep = search.candidates(scores, 3)
+        assert deep.tolist() == rows.tolist(), question
+        assert scores.lexical[deep] == pytest.approx(bm25, abs=1e-6)
+        assert search.dense_of(deep, scores.vector) == pytest.approx(cosines, abs=1e-6)
 
 
 def test_real_dev_set_answers_match_after_migrate(server, tmp_path_factory, model_cache, embedder):
@@ -223,26 +248,66 @@ def test_unreachable_store_is_one_line(eval_stores):
     assert len(lines) == 1 and lines[0].startswith("vendorcheck: error: cannot connect to")
 
 
-def test_two_serve_processes_share_the_store_and_see_an_add(server, eval_stores, fake, tmp_path):
+ADMIN = "U0ADMIN1"
+ARTICLES = {  # path -> (title, text, question): one added through each serve process
+    "/news/zorblax.html": (
+        "Commerce adds Zorblax Networks to the Entity List",
+        "The Commerce Department added Zorblax Networks to the Entity List on Tuesday, so US "
+        "suppliers now need a licence to ship any component to Zorblax Networks, which makes "
+        "network switches.",
+        "is zorblax on the entity list?",
+    ),
+    "/news/quorvane.html": (
+        "Treasury sanctions Quorvane Systems camera maker",
+        "The Treasury Department sanctioned Quorvane Systems on Thursday, barring federal "
+        "agencies from buying the company's surveillance cameras and video recorders. Agencies "
+        "that already run Quorvane cameras were told to disconnect them from federal networks "
+        "within ninety days and to report every remaining unit to their security office.",
+        "are quorvane cameras sanctioned?",
+    ),
+}
+
+
+@pytest.fixture
+def site():
+    web = Site().start()
+    for path, (title, text, _) in ARTICLES.items():
+        web.add(path, article_html(title, [text], site_name="Trade Wire", published="2025-03-04"))
+    yield web
+    web.stop()
+
+
+def slash_reply(fake, url: str, text: str, user: str = "U0USER1") -> str:
+    name = f"r{time.time_ns()}"
+    send_signed(url, slash_body(text, fake.response_url(name), user))
+    return all_text(fake.wait_for(fake.to_response(name), timeout=120)[0].body)
+
+
+def test_two_serve_processes_share_the_store_and_see_an_add_made_through_either(
+    server, eval_stores, fake, site
+):
+    """An admin's `/vendorcheck add <url>` in one serve process: the article goes into the
+    engine store, and both processes answer with it; then the same through the other one."""
     _, engine = eval_stores
-    env = slack_env(fake, VENDORCHECK_STORE=engine.store, VENDORCHECK_STORE_CHECK_INTERVAL="0")
+    env = slack_env(
+        fake, VENDORCHECK_STORE=engine.store, VENDORCHECK_STORE_CHECK_INTERVAL="0",
+        VENDORCHECK_ADMINS=ADMIN, VENDORCHECK_ALLOW_PRIVATE_URLS="1",
+    )  # fmt: skip
     processes = [start_http_serve(cli_env(engine, **env), engine.data_dir.parent) for _ in range(2)]
     try:
-        for n, (_, url) in enumerate(processes):
-            send_signed(url, slash_body("zorblax networks", fake.response_url(f"before{n}")))
-            before = all_text(fake.wait_for(fake.to_response(f"before{n}"), timeout=60)[0].body)
-            assert "nothing in the corpus about zorblax" in before.lower()
-        article = tmp_path / "zorblax-2025-03-04.md"
-        article.write_text(NEW_ARTICLE, encoding="utf-8")
-        done = run_cli(engine, "add", str(article), VENDORCHECK_STORE=engine.store)
-        assert done.returncode == 0, done.stderr
-        for n, (_, url) in enumerate(processes):
-            send_signed(url, slash_body("zorblax entity list", fake.response_url(f"after{n}")))
-            after = all_text(fake.wait_for(fake.to_response(f"after{n}"), timeout=60)[0].body)
-            assert "Commerce adds Zorblax Networks to the Entity List" in after
+        urls = [url for _, url in processes]
+        for url in urls:
+            assert (
+                "nothing in the corpus about zorblax" in slash_reply(fake, url, "zorblax").lower()
+            )
+        for through, (path, (title, _, question)) in zip(urls, ARTICLES.items(), strict=True):
+            added = slash_reply(fake, through, f"add <{site.url(path)}>", user=ADMIN)
+            assert "Added" in added and title in added, added
+            assert "· 0 passages" not in added
+            for url in urls:
+                assert title in slash_reply(fake, url, question), (url, question)
         # a filter written in the slash command, read by the engine (Slack passes it through)
-        send_signed(processes[0][1], slash_body("zentara since:2023", fake.response_url("flt")))
-        filtered = all_text(fake.wait_for(fake.to_response("flt"), timeout=60)[0].body)
+        filtered = slash_reply(fake, urls[0], "zentara since:2023")
         assert "Filtered: since 2023-01-01" in filtered
         assert "2023-05-10" in filtered and "2020-11-05" not in filtered
     finally:
@@ -260,3 +325,18 @@ def test_the_bot_s_other_engine_calls_work_on_the_engine_store(eval_retrievers):
     assert checks and engine.names_in(message) == checks
     url = local.index.articles[0].url
     assert url and engine.article_at(url) == local.article_at(url) is not None
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["Quillon", "GSA"], ["Quillon", "Zentara"], ["Zentara", "modems"], ["Quillon", "nowhere"]],
+)
+def test_named_together_agrees_with_the_local_store(eval_retrievers, words):
+    local, engine = eval_retrievers
+    assert engine.search.named_together(words) == local.search.named_together(words)
+
+
+def test_named_together_finds_pairs_and_misses(eval_retrievers):
+    local, _ = eval_retrievers
+    pairs = [["Quillon", "GSA"], ["Quillon", "Zentara"], ["Zentara", "modems"]]
+    assert {local.search.named_together(p) for p in pairs} == {True, False}

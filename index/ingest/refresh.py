@@ -32,6 +32,7 @@ from index.ingest.webcorpus import (
 )
 from index.store.builder import BuildReport, build_index
 from index.store.generations import MANIFEST, current_generation
+from index.store.seam import open_store
 from index.vendors.mentions import find_mention, mentions
 
 _LOCK = threading.Lock()
@@ -104,7 +105,7 @@ class _Batch:
     def catalog(self) -> UrlCatalog:
         """Read on first use: a sync that finds nothing new never loads it."""
         if self._catalog is None:
-            self._catalog = UrlCatalog(self.config.corpus_dir, self.config.index_dir)
+            self._catalog = UrlCatalog(self.config.corpus_dir, _built_dir(self.config))
         return self._catalog
 
     def add(
@@ -162,6 +163,11 @@ class _Batch:
             raise
 
 
+def _built_dir(config: EngineConfig) -> Path:
+    """The local generations a build writes: the index, or the engine store's build cache."""
+    return open_store(config.store, config.index_dir, config.data_dir).built_dir
+
+
 def _passage_counts(index_dir: Path) -> dict[str, int]:
     generation = current_generation(index_dir)
     if generation is None:
@@ -173,7 +179,7 @@ def _passage_counts(index_dir: Path) -> dict[str, int]:
 def _finish(batch: _Batch, report: RefreshReport, progress: bool) -> None:
     if any(o.ok for o in report.outcomes):
         report.build = batch.index(progress)
-        counts = _passage_counts(batch.config.index_dir)
+        counts = _passage_counts(_built_dir(batch.config))
         for outcome in report.outcomes:
             if outcome.article is not None:
                 outcome.passages = counts.get(outcome.article.id, 0)

@@ -48,12 +48,25 @@ class EngineHandle:
         return K1, B
 
     def conn(self):  # type: ignore[no-untyped-def]
-        """This thread's connection (opened on first use, reopened if it broke)."""
+        """This thread's connection (opened on first use, reopened if it broke).
+
+        JIT off: Postgres JIT-compiles plans it costs high (the BM25 top n at 100k), which
+        takes longer than running them. Custom plans always: psycopg prepares a statement
+        used five times, and a generic plan (array sizes and LIMIT unknown) can skip the
+        HNSW index."""
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed or conn.broken:
-            conn = connect(self.url, autocommit=True)
-            self._local.conn = conn
+            options = "-c jit=off -c plan_cache_mode=force_custom_plan"
+            conn = connect(self.url, autocommit=True, options=options)
+            self._local.conn, self._local.ef_search = conn, None
         return conn
+
+    def ef_search(self, n: int) -> None:
+        """HNSW's candidate list on this thread's connection (set once, not per question)."""
+        conn = self.conn()
+        if self._local.ef_search != n:
+            conn.execute(f"SET hnsw.ef_search = {int(n)}")
+            self._local.ef_search = n
 
     def rows_of(self, pids: np.ndarray) -> np.ndarray:
         """Rows of server passage ids (ids this process has not loaded are dropped)."""

@@ -41,6 +41,11 @@ class Store(Protocol):
 
     def version(self) -> str | None: ...
 
+    @property
+    def built_dir(self) -> Path:
+        """The local generations the last build wrote (for the engine, its build cache)."""
+        ...
+
 
 @dataclass(frozen=True)
 class LocalStore:
@@ -54,6 +59,10 @@ class LocalStore:
 
     def open(self, model_id: str | None) -> StoredIndex:
         return open_index(self.index_dir, model_id, mmap=True)
+
+    @property
+    def built_dir(self) -> Path:
+        return self.index_dir
 
     def version(self) -> str | None:
         live = current_generation(self.index_dir)
@@ -77,6 +86,10 @@ class EngineStore:
             f"{len(pushed.removed)} removed, {pushed.passages} passages"
         )
         return report
+
+    @property
+    def built_dir(self) -> Path:
+        return self.build_dir
 
     def migrate(self, index_dir: Path, model_id: str | None, replace: bool = False):  # type: ignore[no-untyped-def]
         """Copy the local index in `index_dir` into the engine (only what differs)."""
