@@ -13,63 +13,15 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from index.config import EngineConfig
 from index.lists.answers import ListStatusProvider
-from index.search.passages import PassageSearch, QueryScores, member
-from index.search.scoring import top_n
-from index.store.lexical import LexicalIndex
+from index.search.passages import member
 from index.text import highlight
 from index.text.chunking import sentences
 from index.text.terms import stems
 
 REPO = Path(__file__).resolve().parent.parent
-WORDS = [
-    "huawei",
-    "zte",
-    "kaspersky",
-    "ban",
-    "rule",
-    "order",
-    "list",
-    "gsa",
-    "fcc",
-    "network",
-    "router",
-    "camera",
-]
-
-
-class _Index:  # what PassageSearch reads of a StoredIndex, for a BM25-only search
-    def __init__(self, lexical: LexicalIndex) -> None:
-        self.lexical, self.size, self.vectors, self.vendor_data = lexical, lexical.size, None, {}
-
-
-@pytest.fixture(scope="module")
-def search() -> PassageSearch:
-    rng = np.random.default_rng(4)
-    texts = [" ".join(rng.choice(WORDS, rng.integers(3, 12))) for _ in range(1500)]
-    texts += ["huawei ban"] * 40 + ["zte rule gsa"] * 30  # many equal scores: ties at the cut
-    return PassageSearch(_Index(LexicalIndex.build(texts)), embedder=None)  # type: ignore[arg-type]
-
-
-def test_bm25_top_n_from_the_passages_that_can_reach_it_is_top_n_over_all(search):
-    rng = np.random.default_rng(5)
-    asked = [list(rng.choice(WORDS, rng.integers(1, 5), replace=False)) for _ in range(150)]
-    asked += [["huawei", "ban"], ["zte"], ["gsa", "rule", "zte"], ["camera"]]
-    shortcut = 0
-    for words in asked:
-        tokens = [t for t in dict.fromkeys(stems(" ".join(words))) if t in search._vocab]
-        assert tokens
-        scores = QueryScores(np.zeros(1), tokens, search.lexical_scores(tokens))
-        for n in (1, 5, 50):
-            want = top_n(scores.lexical, n)
-            assert len(want)
-            assert np.array_equal(search.lexical_top(scores, n), want), (words, n)
-            floor = np.sort(scores.lexical[np.unique(search.index.lexical.top_rows(tokens, n))])
-            shortcut += len(floor) >= n and np.count_nonzero(scores.lexical >= floor[-n]) < 1500
-    assert shortcut > 100  # most questions take the shortcut, not the fallback
 
 
 def test_member_is_isin():

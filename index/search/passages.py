@@ -155,29 +155,8 @@ class PassageSearch:
         if where is not None:
             return where.candidates(self, scores, n)
         dense_ids, _ = search_dense(self.index.dense, scores.vector, n)
-        lexical_ids = self.lexical_top(scores, n) if scores.tokens else np.zeros(0, np.int64)
+        lexical_ids = top_n(scores.lexical, n) if scores.tokens else np.zeros(0, np.int64)
         return np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
-
-    def lexical_top(self, scores: QueryScores, n: int) -> np.ndarray:
-        """`top_n(scores.lexical, n)`, found among the passages that can reach it.
-
-        The passages where one query term alone scores among its n best (`top_rows`) are real
-        passages, so the n-th best of their scores is a floor under the true n-th best: only
-        passages at or above that floor are partitioned (a few dozen instead of the ~60k any
-        term matches at 100k). Ties at the cut go to `top_n` over every passage, which breaks
-        them as it always did: the same rows, in the same order, either way."""
-        lexical = scores.lexical
-        seen = np.unique(self.index.lexical.top_rows(scores.tokens, n))
-        if len(seen) < n:
-            return top_n(lexical, n)
-        floor = np.partition(lexical[seen], len(seen) - n)[len(seen) - n]
-        above = np.flatnonzero(lexical >= floor) if floor > 0 else None
-        if above is None:
-            return top_n(lexical, n)
-        best = above[top_n(lexical[above], n)]
-        if len(best) != n or np.count_nonzero(lexical[above] >= lexical[best[-1]]) != n:
-            return top_n(lexical, n)  # a tie at the cut
-        return best
 
 
 def member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:

@@ -24,7 +24,6 @@ class LexicalIndex:
         self.size = size
         self.vocab: dict = getattr(retriever, "vocab_dict", {}) or {}
         self._best: dict[int, float] = {}  # term id -> its best score in any passage
-        self._top: dict[tuple[int, int], np.ndarray] = {}  # (term id, n) -> its n best rows
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """Every passage's BM25 for `tokens` (all in `vocab`), float32 (bm25s's `get_scores`)."""
@@ -44,24 +43,6 @@ class LexicalIndex:
                 self._best[t] = best
             total += best
         return max(total, 1e-6)
-
-    def top_rows(self, tokens: list[str], n: int) -> np.ndarray:
-        """For each of `tokens`, the n passages where that term alone scores best (all of its
-        passages when fewer), concatenated: each term's part computed once per loaded index.
-        Every one of them scores at least its term's part, which bounds the n-th best score."""
-        postings = self.retriever.scores
-        parts = []
-        for token in tokens:
-            t = self.vocab[token]
-            rows = self._top.get((t, n))
-            if rows is None:
-                start, end = int(postings["indptr"][t]), int(postings["indptr"][t + 1])
-                values = np.asarray(postings["data"][start:end])
-                best = np.argpartition(-values, n - 1)[:n] if end - start > n else slice(None)
-                rows = np.asarray(postings["indices"][start:end])[best].astype(np.int64)
-                self._top[(t, n)] = rows
-            parts.append(rows)
-        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
