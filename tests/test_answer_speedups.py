@@ -13,15 +13,37 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from index.config import EngineConfig
 from index.lists.answers import ListStatusProvider
-from index.search.passages import member
+from index.search import passages
+from index.search.passages import PassageSearch, member
+from index.store.lexical import LexicalIndex
 from index.text import highlight
 from index.text.chunking import sentences
 from index.text.terms import stems
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+class _Index:  # what PassageSearch reads of a StoredIndex, for BM25 postings alone
+    def __init__(self, lexical: LexicalIndex) -> None:
+        self.lexical, self.size, self.vectors, self.vendor_data = lexical, lexical.size, None, {}
+
+
+def test_passages_naming_a_name_are_kept_per_name_read_only_and_only_when_few(monkeypatch):
+    texts = ["Huawei ban", "ban on Huawei routers", "ZTE rule", "routers"] * 5 + ["Huawei"]
+    search = PassageSearch(_Index(LexicalIndex.build(texts)), embedder=None)  # type: ignore[arg-type]
+    monkeypatch.setattr(passages, "MAX_KEPT_ROWS", 10)
+    fresh = search._rows_naming(["huawei", "ban"])
+    assert len(fresh) == 10 and np.array_equal(search.rows_naming(["huawei", "ban"]), fresh)
+    kept = search.rows_naming(["huawei", "ban"])
+    assert np.array_equal(kept, fresh) and kept is search.rows_naming(["huawei", "ban"])
+    with pytest.raises(ValueError):
+        kept[0] = 3  # shared between answers: never changed in place
+    assert len(search.rows_naming(["huawei"])) == 11  # too many to keep: computed each time
+    assert ("huawei",) not in search._naming
 
 
 def test_member_is_isin():
