@@ -29,7 +29,9 @@ from index.lists.sources import EXTENSIONS, parse_file
 MANIFEST = "manifest.json"
 SHIPPED = Path(__file__).resolve().parents[2] / "corpus" / "lists"
 _cache: dict[tuple, ListSnapshot] = {}
-_manifests: dict[Path, tuple[tuple[int, int, int], dict]] = {}
+_manifests: dict[Path, tuple[tuple[int, int, int], object]] = {}
+# (manifest path, origin) -> (stamp, its SourceInfos): parsed once per manifest version
+_infos: dict[tuple[Path, str], tuple[tuple[int, int, int], dict[str, SourceInfo]]] = {}
 
 
 def bundled_dir(config: EngineConfig) -> Path:
@@ -45,38 +47,44 @@ def read_manifest(directory: Path, origin: str) -> dict[str, SourceInfo]:
     """Source id -> SourceInfo; {} when there is no manifest. A broken one is an error."""
     path = directory / MANIFEST
     try:
-        data = _manifest_data(path)
+        stamp, data = _manifest_data(path)
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
         raise ListDataError(f"{path} cannot be read ({exc})") from None
+    cached = _infos.get((path, origin))
+    if cached is not None and cached[0] == stamp:
+        return dict(cached[1])
     sources = data.get("sources") if isinstance(data, dict) else None
     if not isinstance(sources, dict):
         raise ListDataError(f'{path} has no "sources"')
-    return {
+    infos = {
         sid: SourceInfo.from_json({**info, "source": sid, "origin": origin})
         for sid, info in sources.items()
         if isinstance(info, dict)
     }
+    _infos[(path, origin)] = (stamp, infos)
+    return dict(infos)
 
 
-def _manifest_data(path: Path) -> object:
-    """The parsed manifest, re-read only when the file changed (every answer asks for it: a
-    stat instead of a read and a JSON parse; a sync replaces it with `os.replace`, a new
-    inode)."""
+def _manifest_data(path: Path) -> tuple[tuple[int, int, int], object]:
+    """The manifest's stamp and parsed data, re-read only when the file changed (every answer
+    asks for it: a stat instead of a read and a JSON parse; a sync replaces it with
+    `os.replace`, a new inode)."""
     info = path.stat()
     stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
     cached = _manifests.get(path)
     if cached is not None and cached[0] == stamp:
-        return cached[1]
+        return cached
     data = json.loads(path.read_text(encoding="utf-8"))
     _manifests[path] = (stamp, data)
-    return data
+    return stamp, data
 
 
 def current_sources(config: EngineConfig) -> dict[str, tuple[Path, SourceInfo]]:
     """For each source: (directory, info) of the snapshot in use (synced wins over bundled)."""
-    chosen = {sid: (bundled_dir(config), info) for sid, info in _bundled(config).items()}
+    bundled = bundled_dir(config)
+    chosen = {sid: (bundled, info) for sid, info in _bundled(bundled).items()}
     try:
         synced = read_manifest(synced_dir(config), "synced")
     except ListDataError:
@@ -86,10 +94,10 @@ def current_sources(config: EngineConfig) -> dict[str, tuple[Path, SourceInfo]]:
     return chosen
 
 
-def _bundled(config: EngineConfig) -> dict[str, SourceInfo]:
-    infos = read_manifest(bundled_dir(config), "bundled")
+def _bundled(directory: Path) -> dict[str, SourceInfo]:
+    infos = read_manifest(directory, "bundled")
     if not infos:
-        raise ListDataError(f"no list snapshot: {bundled_dir(config) / MANIFEST} is missing")
+        raise ListDataError(f"no list snapshot: {directory / MANIFEST} is missing")
     return infos
 
 

@@ -30,13 +30,17 @@ class ResultBuilder:
             [a.published.toordinal() if a.published else 0 for a in index.articles],
             dtype=np.int64,
         )
+        self._refs: dict[int, ArticleRef] = {}  # the sha256 of an article's text, once
         self.by_date = {  # vendor -> the articles about it, newest first
             key: sorted(ids, key=lambda a: -self.ordinal[a])
             for key, ids in self.vendors.about_articles.items()
         }
 
     def ref(self, article_idx: int) -> ArticleRef:
-        return ArticleRef.of(self.index.articles[article_idx])
+        ref = self._refs.get(article_idx)
+        if ref is None:
+            ref = self._refs[article_idx] = ArticleRef.of(self.index.articles[article_idx])
+        return ref
 
     def result(self, row: int, score: float, query: str, vendor_terms: tuple[str, ...]) -> Result:
         article_idx, start, end = (int(x) for x in self.index.passages[row])
@@ -46,7 +50,7 @@ class ResultBuilder:
             rank=0,
             score=score,
             quote=quote,
-            article=ArticleRef.of(article),
+            article=self.ref(article_idx),
             start=start,
             end=end,
             highlights=key_sentences(

@@ -19,6 +19,7 @@ from index.text.identifiers import cited_rows
 from index.text.terms import stems
 
 MAX_CACHED_WORDS = 65_536
+MAX_KEPT_NAMES, MAX_KEPT_ROWS = 1024, 5_000  # names whose passages are kept, and their size
 
 
 @dataclass
@@ -44,6 +45,7 @@ class PassageSearch:
         self._idf: np.ndarray | None = None
         self._pieces: dict[str, int] = {}
         self._together: dict[tuple[str, ...], bool] = {}
+        self._naming: dict[tuple[str, ...], np.ndarray] = {}
         # The stored vectors as a plain array over the same mapped pages: indexing a
         # np.memmap goes through its Python-level __getitem__ on every read.
         self._vectors = np.asarray(index.vectors) if index.vectors is not None else None
@@ -104,7 +106,20 @@ class PassageSearch:
     def rows_naming(self, words: list[str]) -> np.ndarray:
         """Passages that name the phrase `words`: those containing all of its words, or, when
         none does ("Shenzhen Da-Jiang Innovations Sciences and Technologies"), as many as
-        possible, starting from the rarest word."""
+        possible, starting from the rarest word. Kept per name (read-only) when it is not one
+        of the corpus's commonest words: the same vendors are asked about again and again."""
+        key = tuple(words)
+        rows = self._naming.get(key)
+        if rows is None:
+            rows = self._rows_naming(words)
+            if len(rows) <= MAX_KEPT_ROWS:
+                if len(self._naming) >= MAX_KEPT_NAMES:
+                    self._naming.clear()
+                rows.flags.writeable = False
+                self._naming[key] = rows
+        return rows
+
+    def _rows_naming(self, words: list[str]) -> np.ndarray:
         found = (self._posting(t) for t in dict.fromkeys(t for w in words for t in stems(w)))
         postings = [p for p in found if p is not None]
         rows: np.ndarray | None = None
@@ -157,6 +172,16 @@ class PassageSearch:
         dense_ids, _ = search_dense(self.index.dense, scores.vector, n)
         lexical_ids = top_n(scores.lexical, n) if scores.tokens else np.zeros(0, np.int64)
         return np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
+
+
+def member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """`np.isin(values, pool)` for the few hundred rows or articles of one answer: a binary
+    search in the sorted pool (np.isin's general machinery costs more than the work here)."""
+    pool = np.unique(pool)
+    if len(pool) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(pool, values)
+    return pool[np.minimum(at, len(pool) - 1)] == values
 
 
 def passage_search(index: StoredIndex, embedder: Embedder) -> PassageSearch:

@@ -31,7 +31,7 @@ from index.search.brief import BriefMaker, join_names, plural
 from index.search.filters import FilterError, QueryFilters, RowFilter, parse_filters
 from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
-from index.search.passages import passage_search
+from index.search.passages import member, passage_search
 from index.search.phrases import question_phrases, rows_writing
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
@@ -133,7 +133,7 @@ class Retriever:
         plan.in_passing = plan.named and self.only_in_passing(plan, named)
         if plan.bare:
             return self.briefs.brief(plan.text, self.display_names(plan), named, plan.notes, k)
-        rows, scores, evidence = self.rank(plan, parts)
+        rows, scores, evidence = self.rank(plan, parts, named)
         # A question naming a vendor (curated, or a distinctive name that is not a place), or
         # citing a rule or case number as a passage writes it, is on topic by construction;
         # anything else, a place or a name some passage mentions in passing included, must be
@@ -193,7 +193,7 @@ class Retriever:
         return np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
 
     def rank(
-        self, plan: QueryPlan, parts: list[np.ndarray]
+        self, plan: QueryPlan, parts: list[np.ndarray], named: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """Candidate rows and their fused scores, best first (newer first on exact ties), and
         the evidence: the best cosine of any candidate (measured to separate off-topic
@@ -204,16 +204,19 @@ class Retriever:
         the vendor bonus once for each thing asked about that it names ("did Kaspersky work
         with the FSB?": the passage naming both first).
         """
-        named = (
-            np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
-        )
+        if named is None:  # every passage naming anything asked about (`answer_plan` has it)
+            named = (
+                np.unique(np.concatenate(parts)).astype(np.int64)
+                if parts
+                else np.zeros(0, np.int64)
+            )
         scores = self.search.score_query(plan.text, plan.keywords)
         rows = self.search.candidates(scores, self.params.candidates, plan.where)
         if plan.in_passing:  # said with the answer (an abstention shows no passages)
             rows = named
         elif plan.named:
             rows = np.union1d(rows, named)
-            rows = rows[np.isin(self._article_of[rows], self._article_of[named])]
+            rows = rows[member(self._article_of[rows], self._article_of[named])]
         # A rule or case number cited as written ("M-23-13", "52.204-25"): its passages join
         # the candidates; with no name beside it, only articles citing it answer.
         cited = self.cited_parts(plan)
@@ -221,13 +224,13 @@ class Retriever:
         if len(citing) and not plan.in_passing:
             rows = np.union1d(rows, citing)
             if not plan.named:
-                rows = rows[np.isin(self._article_of[rows], self._article_of[citing])]
+                rows = rows[member(self._article_of[rows], self._article_of[citing])]
         if plan.where is not None:
             rows = plan.where.keep(rows)
         if len(rows) == 0:
             return rows, np.zeros(0, dtype=np.float32), 0.0
         dense = self.search.dense_of(rows, scores.vector)
-        naming = sum((np.isin(rows, part) for part in parts + cited), np.zeros(len(rows)))
+        naming = sum((member(rows, part) for part in parts + cited), np.zeros(len(rows)))
         fused = fuse(dense, scores.lexical[rows], naming, self.params)
         ordinal = self.builder.ordinal[self._article_of[rows]]
         order = np.lexsort((-ordinal, -fused))

@@ -7,10 +7,15 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from index.text.chunking import Span, sentences
-from index.text.terms import TOKEN_PATTERN, stem_words, stems
+from index.text.terms import stems, word_terms
 
-_TOKENS = re.compile(TOKEN_PATTERN)
+# A quote's terms, read word run by word run: TOKEN_PATTERN's tokens are the runs of \w of
+# two or more characters and the single decimal digits, so one `\w+` scan and a run -> term
+# table ("" for a stopword or a lone letter) give the same terms as `stems`, faster.
+_RUNS = re.compile(r"\w+")
 _WORD_CHAR = re.compile(r"\w")
+_RUN_TERMS: dict[str, str] = {}
+_MAX_RUN_TERMS = 200_000
 
 # How a question is asked ("does", "can", "would") says nothing about which sentence answers
 # it; stemmed, "does" even matches an unrelated "does" in the passage.
@@ -45,9 +50,7 @@ def key_sentences(
     spans, token_sets = sentence_terms(quote)
     if not spans:
         return []
-    vendor_stems = set(stems(" ".join(vendor_terms)))
-    query_terms = set(stems(query)) | set(stems(" ".join(extra_terms)))
-    query_terms -= vendor_stems | _QUESTION_STEMS
+    query_terms, vendor_stems = _asked_terms(query, extra_terms, vendor_terms)
     weight = (idf if callable(idf) else (idf or {}).get) if idf is not None else None
     scored = []
     for position, (span, present) in enumerate(zip(spans, token_sets, strict=True)):
@@ -67,6 +70,18 @@ def key_sentences(
     return sorted((span.start, span.end) for *_, span in chosen)
 
 
+@lru_cache(maxsize=1024)
+def _asked_terms(
+    query: str, extra_terms: tuple[str, ...], vendor_terms: tuple[str, ...]
+) -> tuple[set[str], set[str]]:
+    """The question's terms (less the vendor's and the asking words) and the vendor's: the
+    same for every quote of one answer, so worked out once (read-only, never mutated)."""
+    vendor_stems = set(stems(" ".join(vendor_terms)))
+    query_terms = set(stems(query)) | set(stems(" ".join(extra_terms)))
+    query_terms -= vendor_stems | _QUESTION_STEMS
+    return query_terms, vendor_stems
+
+
 @lru_cache(maxsize=4096)
 def sentence_terms(quote: str) -> tuple[tuple[Span, ...], tuple[frozenset[str], ...]]:
     """The sentences of a passage and the terms of each: a function of its text alone, so
@@ -79,9 +94,10 @@ def sentence_terms(quote: str) -> tuple[tuple[Span, ...], tuple[frozenset[str], 
 def sentence_stems(quote: str, spans: list[Span]) -> list[list[str]]:
     """`[stems(quote[s.start:s.end]) for s in spans]`, in one pass over the quote.
 
-    Lower-cases and splits the quote once, then hands each word to the sentence holding it.
-    That is the same only where no word runs across a sentence edge and lower-casing keeps
-    every offset; otherwise (rare: "end.Next", some non-Latin capitals) sentence by sentence.
+    Lower-cases the quote once, then reads each sentence's word runs through a run -> term
+    table. That is the same only where no word runs across a sentence edge and lower-casing
+    keeps every offset; otherwise (rare: "end.Next", some non-Latin capitals) sentence by
+    sentence.
     """
     lower = quote.lower()
     clean = len(lower) == len(quote) and all(
@@ -91,7 +107,21 @@ def sentence_stems(quote: str, spans: list[Span]) -> list[list[str]]:
     )
     if not clean:
         return [stems(quote[s.start : s.end]) for s in spans]
-    out: list[list[str]] = []
-    for s in spans:
-        out.append(stem_words(_TOKENS.findall(lower, s.start, s.end)))
-    return out
+    runs = [_RUNS.findall(lower, s.start, s.end) for s in spans]
+    table = _RUN_TERMS
+    missing = [w for words in runs for w in words if w not in table]
+    if missing:
+        if len(table) > _MAX_RUN_TERMS:
+            table.clear()
+            missing = [w for words in runs for w in words]
+        _learn(missing)
+    return [[t for t in map(table.__getitem__, words) if t] for words in runs]
+
+
+def _learn(runs: list[str]) -> None:
+    """Put `runs` in the run -> term table: a token's term (`word_terms`; "" for a
+    stopword), "" for a run that is no token."""
+    new = list(dict.fromkeys(runs))
+    tokens = [run for run in new if len(run) > 1 or run.isdecimal()]  # \w\w+ or a lone \d
+    _RUN_TERMS.update(dict.fromkeys(new, ""))
+    _RUN_TERMS.update(zip(tokens, word_terms(tokens), strict=True))

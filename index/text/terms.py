@@ -71,6 +71,11 @@ def stems(text: str) -> list[str]:
 
 def stem_words(words: list[str]) -> list[str]:
     """The BM25 terms of already split, lower-case `words` (stopwords dropped)."""
+    return [t for t in word_terms(words) if t]
+
+
+def word_terms(words: list[str]) -> list[str]:
+    """One term per lower-case word of `words`, in order: its BM25 term, "" for a stopword."""
     table = _TERMS
     new = [w for w in words if w not in table]
     if new:
@@ -80,4 +85,4 @@ def stem_words(words: list[str]) -> list[str]:
         new = list(dict.fromkeys(new))
         for word, term in zip(new, stemmer().stemWords(new), strict=True):
             table[word] = "" if word in stop else term
-    return [t for t in map(table.__getitem__, words) if t]
+    return list(map(table.__getitem__, words))
