@@ -145,7 +145,7 @@ class Retriever:
             plan.written = self.written_parts(plan)
             if plan.written:
                 on_topic = True
-                rows, scores, evidence = self.rank(plan, parts)
+                rows, scores, evidence = self.rank(plan, parts, named)
         if len(rows) == 0 or (evidence < self.params.min_evidence and not on_topic):
             if plan.in_passing:
                 plan.notes.append(
