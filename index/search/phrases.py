@@ -2,10 +2,11 @@
 
 The model reads some programme names as their everyday words, so a question about one can
 miss the evidence threshold although a passage uses the very phrase. A question phrase of three
-to five words, opening and closing on a content word, that a passage contains word for word
-(case and punctuation aside) puts the question on topic, as a cited rule number does
-(`retriever.cites`). It is looked for only when a question is about to be abstained on, so
-the answer path pays nothing for it.
+to five words, opening and closing on a content word, that one of the question's best ranked
+passages contains word for word (case and punctuation aside) puts the question on topic, as a
+cited rule number does (`retriever.cites`). A term of art is rare, so BM25 already ranks its
+passages near the top: only those are read (`TERM_OF_ART_DEPTH`), and only when the question
+is about to be abstained on, so the answer path pays nothing and an abstention little.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from index.search.query_words import ASKING_WORDS, BRIEF_FILLER, STOP_WORDS
 
 MIN_WORDS, MAX_WORDS = 3, 5
-MAX_VERIFIED = 2_000  # passages holding all of a phrase's words: more, and it is no term of art
+TERM_OF_ART_DEPTH = 20  # the ranked candidates read for a term of art
 _WORD = re.compile(r"[^\W_][\w'’\-]*")
 _EDGE = STOP_WORDS | ASKING_WORDS | BRIEF_FILLER
 
@@ -42,12 +43,12 @@ def question_phrases(text: str, known_word: Callable[[str], bool]) -> list[list[
 
 
 def rows_writing(
-    words: list[str], rows_naming: Callable[[list[str]], np.ndarray], text_of: Callable[[int], str]
+    phrases: list[list[str]], rows: np.ndarray, text_of: Callable[[int], str]
 ) -> np.ndarray:
-    """The passages that contain `words` in this order, nothing but spaces or punctuation
-    between them."""
-    rows = rows_naming(words)
-    if len(rows) == 0 or len(rows) > MAX_VERIFIED:
+    """Those of `rows` that contain one of `phrases` in its order, nothing but spaces or
+    punctuation between its words (one pattern for all of them, one search per passage)."""
+    if not phrases or len(rows) == 0:
         return np.zeros(0, dtype=np.int64)
-    pattern = re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b", re.IGNORECASE)
+    alternatives = "|".join(r"\W+".join(re.escape(w) for w in words) for words in phrases)
+    pattern = re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
     return np.array([r for r in rows.tolist() if pattern.search(text_of(r))], dtype=np.int64)

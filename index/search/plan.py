@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from index.search.query_words import (
     ASKING_WORDS,
     BRIEF_FILLER,
@@ -47,8 +45,6 @@ class QueryPlan:
     # Security"): a product or unit of it -> the known name's display.
     products: dict[str, str] = field(default_factory=dict)
     identifiers: list[str] = field(default_factory=list)  # "21-03", "52.204-25" in the corpus
-    # Set by the retriever: the passages writing a term of art of the question (phrases.py).
-    written: list[np.ndarray] = field(default_factory=list)
     vendorlike: bool = False  # names a vendor (curated, or a distinctive name that is no place)
     bare: bool = False  # only vendor names and filler: a brief
     in_passing: bool = False  # set by the retriever: the corpus only mentions the name

@@ -32,7 +32,7 @@ from index.search.filters import FilterError, QueryFilters, RowFilter, parse_fil
 from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
 from index.search.passages import member, passage_search
-from index.search.phrases import question_phrases, rows_writing
+from index.search.phrases import TERM_OF_ART_DEPTH, question_phrases, rows_writing
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
 from index.search.scoring import fuse
@@ -141,11 +141,15 @@ class Retriever:
         on_topic = plan.vendorlike or self.cites(plan)
         if len(rows) and evidence < self.params.min_evidence and not on_topic:
             # A term of art the corpus writes as the question does ("rip and replace"): on
-            # topic, and its passages ranked as a cited rule number's are.
-            plan.written = self.written_parts(plan)
-            if plan.written:
+            # topic, answered as a cited rule number is (`favour`).
+            written = rows_writing(
+                question_phrases(plan.text, self.search.known_word),
+                rows[:TERM_OF_ART_DEPTH],
+                self.passage_text,
+            )
+            if len(written):
                 on_topic = True
-                rows, scores, evidence = self.rank(plan, parts, named)
+                rows, scores = self.favour(rows, scores, written, only=not plan.named)
         if len(rows) == 0 or (evidence < self.params.min_evidence and not on_topic):
             if plan.in_passing:
                 plan.notes.append(
@@ -167,21 +171,21 @@ class Retriever:
         return [plan.where.keep(p) for p in parts] if plan.where is not None else parts
 
     def cited_parts(self, plan: QueryPlan) -> list[np.ndarray]:
-        """Per rule or case number the question cites: the passages that cite it as written;
-        and per term of art found on the way to an abstention, the passages writing it."""
+        """Per rule or case number the question cites: the passages that cite it as written."""
         parts = [self.search.rows_citing(identifier) for identifier in plan.identifiers]
-        parts += plan.written
         return [plan.where.keep(p) for p in parts] if plan.where is not None else parts
 
-    def written_parts(self, plan: QueryPlan) -> list[np.ndarray]:
-        """The passages writing the question's longest term of art, if a passage does."""
-        for words in question_phrases(plan.text, self.search.known_word):
-            rows = rows_writing(words, self.search.rows_naming, self.passage_text)
-            if plan.where is not None:
-                rows = plan.where.keep(rows)
-            if len(rows):
-                return [rows]
-        return []
+    def favour(
+        self, rows: np.ndarray, scores: np.ndarray, written: np.ndarray, only: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ranked rows with the naming bonus for the passages in `written`, kept to their
+        articles when `only` (nothing else named), best first as `rank` orders them."""
+        if only:
+            keep = member(self._article_of[rows], self._article_of[written])
+            rows, scores = rows[keep], scores[keep]
+        scores = scores + self.params.passage_vendor_bonus * member(rows, written)
+        order = np.lexsort((-self.builder.ordinal[self._article_of[rows]], -scores))
+        return rows[order], scores[order]
 
     def passage_text(self, row: int) -> str:
         article, start, end = (int(x) for x in self.index.passages[row])
