@@ -31,6 +31,7 @@ STAGES = {  # (object name, attribute) -> stage
     ("planner", "plan"): "question reading (plan)",
     ("retriever", "named_parts"): "named parts",
     ("retriever", "only_in_passing"): "only in passing",
+    ("retriever", "written_parts"): "term of art looked for (on the way to an abstention)",
     ("search", "dense_of"): "cosines of the candidates",
     ("builder", "results"): "results (incl. key sentences)",
     ("briefs", "brief"): "brief (incl. embed, key sentences)",

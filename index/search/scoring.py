@@ -36,10 +36,15 @@ def brief_score(about: np.ndarray, action: np.ndarray, params: RankingParams) ->
     return (1 - w) * about + w * action
 
 
+GROUP = 64  # passages per group whose best score bounds the n-th best one (`top_n`)
+
+
 def top_n(scores: np.ndarray, n: int) -> np.ndarray:
     """Indexes of the n best positive scores, best first (only passages that match at all:
     an argpartition over every passage's mostly-zero score is the slow path at 100k)."""
-    hits = np.flatnonzero(scores > 0)
+    hits = _near_top(scores, n)
+    if hits is None:
+        hits = np.flatnonzero(scores > 0)
     if len(hits) > n:
         values = scores[hits]
         # The n-th best value, by a partition of the values alone (cheaper than of indexes):
@@ -48,6 +53,28 @@ def top_n(scores: np.ndarray, n: int) -> np.ndarray:
         best = values >= cut
         if np.count_nonzero(best) == n:
             hits = hits[best]
-        else:  # ties at the cut: let argpartition pick, as it always did
-            hits = hits[np.argpartition(-values, n - 1)[:n]]
+        else:  # ties at the cut: let argpartition pick among every hit, as it always did
+            hits = np.flatnonzero(scores > 0)
+            hits = hits[np.argpartition(-scores[hits], n - 1)[:n]]
     return hits[np.argsort(-scores[hits], kind="stable")]
+
+
+def _near_top(scores: np.ndarray, n: int) -> np.ndarray | None:
+    """The passages (ascending) scoring at least the n-th best of the best scores of groups of
+    `GROUP` passages, or None when that narrows nothing. That bound is at most the n-th best
+    score (n groups each hold a score at least as high), so these passages include every score
+    at or above the n-th best, ties too: their n best are the n best of all. A group is every
+    `len // GROUP`-th passage (a column of the scores seen as GROUP rows), so the groups' best
+    scores are one vectorised pass, where gathering and partitioning every match is three."""
+    groups = len(scores) // GROUP
+    if groups <= n or n <= 0:
+        return None
+    tops = scores[: groups * GROUP].reshape(GROUP, groups).max(axis=0)
+    bound = np.partition(tops, groups - n)[groups - n]
+    if not bound > 0:  # fewer than n groups match at all
+        return None
+    rows = (np.flatnonzero(tops >= bound) + np.arange(GROUP)[:, None] * groups).ravel()
+    rows = np.concatenate([rows, np.arange(groups * GROUP, len(scores))])  # the last few
+    rows = rows[scores[rows] >= bound]
+    rows.sort()
+    return rows
