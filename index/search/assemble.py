@@ -42,10 +42,14 @@ class ResultBuilder:
             ref = self._refs[article_idx] = ArticleRef.of(self.index.articles[article_idx])
         return ref
 
+    def quote_of(self, row: int) -> str:
+        """The text of passage `row`."""
+        article_idx, start, end = (int(x) for x in self.index.passages[row])
+        return self.index.articles[article_idx].text[start:end]
+
     def result(self, row: int, score: float, query: str, vendor_terms: tuple[str, ...]) -> Result:
         article_idx, start, end = (int(x) for x in self.index.passages[row])
-        article = self.index.articles[article_idx]
-        quote = article.text[start:end]
+        quote = self.quote_of(row)
         return Result(
             rank=0,
             score=score,

@@ -129,7 +129,7 @@ class Retriever:
             else:
                 plan.notes.append(f"Nothing in the corpus about {name}.")
         parts = self.named_parts(plan)
-        named = np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, int)
+        named = union(parts)
         plan.in_passing = plan.named and self.only_in_passing(plan, named)
         if plan.bare:
             return self.briefs.brief(plan.text, self.display_names(plan), named, plan.notes, k)
@@ -145,7 +145,7 @@ class Retriever:
             written = rows_writing(
                 question_phrases(plan.text, self.search.known_word),
                 rows[:TERM_OF_ART_DEPTH],
-                self.passage_text,
+                self.builder.quote_of,
             )
             if len(written):
                 on_topic = True
@@ -187,15 +187,6 @@ class Retriever:
         order = np.lexsort((-self.builder.ordinal[self._article_of[rows]], -scores))
         return rows[order], scores[order]
 
-    def passage_text(self, row: int) -> str:
-        article, start, end = (int(x) for x in self.index.passages[row])
-        return self.index.articles[article].text[start:end]
-
-    def named_rows(self, plan: QueryPlan) -> np.ndarray:
-        """Passages that name anything the question names."""
-        parts = self.named_parts(plan)
-        return np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
-
     def rank(
         self, plan: QueryPlan, parts: list[np.ndarray], named: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -209,11 +200,7 @@ class Retriever:
         with the FSB?": the passage naming both first).
         """
         if named is None:  # every passage naming anything asked about (`answer_plan` has it)
-            named = (
-                np.unique(np.concatenate(parts)).astype(np.int64)
-                if parts
-                else np.zeros(0, np.int64)
-            )
+            named = union(parts)
         scores = self.search.score_query(plan.text, plan.keywords)
         rows = self.search.candidates(scores, self.params.candidates, plan.where)
         if plan.in_passing:  # said with the answer (an abstention shows no passages)
@@ -276,21 +263,22 @@ class Retriever:
         )
 
     def abstain(self, plan: QueryPlan, unknown: list[str]) -> Answer:
-        shown = self.shown_vendors()
-        closest = self.vendors.closest(unknown[0], among=shown)
+        closest = self.vendors.closest(unknown[0], among=self.shown_vendors())
         message = f"Nothing in the corpus about {join_names(unknown)}."
         if closest:  # names that look alike: a misspelling, or a sister company
             message += f" Closest vendors covered: {', '.join(closest)}."
-        elif shown:  # nothing alike: what the corpus does cover, best covered first
-            message += f" Vendors covered include: {', '.join(list(shown)[:5])}."
+        else:  # nothing alike: what the corpus does cover
+            message += self.covered_note()
         return Answer(query=plan.text, kind="none", message=message, notices=plan.notes)
 
     def weak(self, plan: QueryPlan) -> Answer:
-        covered = list(self.shown_vendors())[:5]
-        message = f"Nothing in the corpus answers {plan.text!r}."
-        if covered:
-            message += f" Vendors covered include: {', '.join(covered)}."
+        message = f"Nothing in the corpus answers {plan.text!r}." + self.covered_note()
         return Answer(query=plan.text, kind="none", message=message, notices=plan.notes)
+
+    def covered_note(self) -> str:
+        """ " Vendors covered include: ..." (the best covered five), or "" for none."""
+        covered = list(self.shown_vendors())[:5]
+        return f" Vendors covered include: {', '.join(covered)}." if covered else ""
 
     def shown_vendors(self) -> dict[str, str]:
         """Display name -> key of the covered vendors worth naming to a reader, best covered
@@ -317,6 +305,11 @@ class Retriever:
         if not any(keep):
             return ""
         return " ".join(parts[: max(i for i, k in enumerate(keep) if k) + 1])
+
+
+def union(parts: list[np.ndarray]) -> np.ndarray:
+    """The rows of any of `parts`, sorted, each once."""
+    return np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
 def summary(results: list[Result]) -> str:
