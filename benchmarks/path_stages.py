@@ -31,7 +31,7 @@ STAGES = {  # (object name, attribute) -> stage
     ("planner", "plan"): "question reading (plan)",
     ("retriever", "named_parts"): "named parts",
     ("retriever", "only_in_passing"): "only in passing",
-    ("retriever", "written_parts"): "term of art looked for (on the way to an abstention)",
+    ("retriever_module", "rows_writing"): "term of art looked for (on the way to an abstention)",
     ("search", "dense_of"): "cosines of the candidates",
     ("builder", "results"): "results (incl. key sentences)",
     ("briefs", "brief"): "brief (incl. embed, key sentences)",
@@ -41,6 +41,7 @@ STAGES = {  # (object name, attribute) -> stage
 def main() -> None:
     import index.search.assemble as assemble
     import index.search.passages as passages
+    import index.search.retriever as retriever_module
     import index.text.highlight as highlight
     from benchmarks.query_latency import question_sets, workload_of
     from benchmarks.synth import synthetic_index
@@ -60,7 +61,7 @@ def main() -> None:
     owners = {
         "assemble": assemble, "highlight": highlight, "passages": passages,
         "search": retriever.search, "lists": retriever.lists, "planner": retriever.planner,
-        "retriever": retriever, "builder": retriever.builder, "briefs": retriever.briefs,
+        "retriever": retriever, "builder": retriever.builder, "briefs": retriever.briefs, "retriever_module": retriever_module,
     }  # fmt: skip
     spent: dict[str, float] = defaultdict(float)
 
