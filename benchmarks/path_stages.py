@@ -23,6 +23,7 @@ STAGES = {  # (object name, attribute) -> stage
     ("assemble", "key_sentences"): "key sentences",
     ("highlight", "sentence_terms"): "  sentences and terms of a quote (cached per quote)",
     ("passages", "search_dense"): "FAISS (search_dense)",
+    ("written", "names_written"): "names written as asked",
     ("passages", "top_n"): "BM25 top-50 (top_n)",
     ("search", "lexical_scores"): "BM25 scoring",
     ("search", "embed"): "embed",
@@ -42,6 +43,7 @@ def main() -> None:
     import index.search.assemble as assemble
     import index.search.passages as passages
     import index.search.retriever as retriever_module
+    import index.search.written as written
     import index.text.highlight as highlight
     from benchmarks.query_latency import question_sets, workload_of
     from benchmarks.synth import synthetic_index
@@ -62,6 +64,7 @@ def main() -> None:
         "assemble": assemble, "highlight": highlight, "passages": passages,
         "search": retriever.search, "lists": retriever.lists, "planner": retriever.planner,
         "retriever": retriever, "builder": retriever.builder, "briefs": retriever.briefs, "retriever_module": retriever_module,
+        "written": written,
     }  # fmt: skip
     spent: dict[str, float] = defaultdict(float)
 

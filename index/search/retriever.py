@@ -36,6 +36,7 @@ from index.search.phrases import TERM_OF_ART_DEPTH, question_phrases, rows_writi
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
 from index.search.scoring import fuse
+from index.search.written import WrittenNames
 
 if TYPE_CHECKING:
     from index.lists.answers import ListStatusProvider as ListStatus
@@ -221,7 +222,8 @@ class Retriever:
         if len(rows) == 0:
             return rows, np.zeros(0, dtype=np.float32), 0.0
         dense = self.search.dense_of(rows, scores.vector)
-        naming = sum((member(rows, part) for part in parts + cited), np.zeros(len(rows)))
+        written = WrittenNames(plan, self.vendors.lookup)
+        naming = written.naming(rows, parts + cited, self.builder.quote_of)
         fused = fuse(dense, scores.lexical[rows], naming, self.params)
         ordinal = self.builder.ordinal[self._article_of[rows]]
         order = np.lexsort((-ordinal, -fused))

@@ -1,0 +1,68 @@
+"""A multi-word name as the question writes it: "Peru Telecom Americas" is not "Peru Unicom
+Americas", though both name Peru and Americas. Fictional texts: behaviour, not quality."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.embed.model import model_id_for
+from index.search.retriever import Retriever
+from index.search.written import written_names
+from index.store.builder import build_index
+from index.store.reader import open_index
+
+MODEL_ID = model_id_for("all-MiniLM-L6-v2")
+
+ARTICLES = {
+    "unicom-revoked.md": (
+        "Regulator Revokes Peru Unicom Americas Authority",
+        "2022-01-27",
+        "Peru Unicom Americas is no longer allowed to provide telecom service in the United "
+        "States, the regulator said.\n\nPeru Unicom Americas said it would appeal.",
+    ),
+    "telecom-order.md": (
+        "Peru Telecom Americas Authority Under Review",
+        "2021-11-23",
+        "Peru Telecom Americas was ordered to explain why it should still be allowed to "
+        "operate.\n\nThe company says it has always complied with the law.",
+    ),
+    "unrelated.md": (
+        "Harbour Cranes Inspected",
+        "2023-05-02",
+        "Inspectors checked the harbour cranes at three ports this spring and found no faults."
+        "\n\nThe next inspection is due in the autumn.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory, embedder) -> Retriever:
+    root = tmp_path_factory.mktemp("written-names")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, (title, published, body) in ARTICLES.items():
+        front = f'---\ntitle: "{title}"\npublished: {published}\npublisher: Test Wire\n---\n\n'
+        (corpus / name).write_text(front + body + "\n", encoding="utf-8")
+    build_index(corpus, root / "index", MODEL_ID, lambda: embedder)
+    return Retriever(open_index(root / "index", MODEL_ID), embedder)
+
+
+def test_the_passages_writing_the_whole_name_rank_first(retriever):
+    """Both articles name Peru and Americas (the names read); the sibling's passage is the
+    closer one by cosine and BM25, so only the whole name as written puts the company's own
+    article first."""
+    answer = retriever.ask("is Peru Telecom Americas still allowed to provide service?")
+    assert answer.results, answer.message
+    assert answer.results[0].article.id == "telecom-order"
+    # the sibling company is still there, below: nothing is filtered away
+    assert "unicom-revoked" in [r.article.id for r in answer.results]
+
+
+def test_names_are_read_as_capitalised_runs():
+    assert written_names("did the Bureau of Industry and  Security act?") == [
+        ["Bureau", "of", "Industry", "and", "Security"]
+    ]
+    assert written_names("is Peru Telecom Americas ok since 2021?") == [
+        ["Peru", "Telecom", "Americas"]
+    ]
+    assert written_names("is kaspersky banned?") == []
