@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from index.search.legal import legal_names
 from index.search.query_words import (
     ASKING_WORDS,
     BRIEF_FILLER,
@@ -100,6 +101,7 @@ class Planner:
         content = [c for c in self._content_words(rest) if c[0] not in names]
         plan.missing, plan.name_like, flagged = self._unknown_words(rest, content, bool(names))
         names = {i: w for i, w in names.items() if i not in flagged}
+        legal = legal_names(match, names, self._company, self.vendors.names.uses)
         plan.names, plan.displays = self._phrases_of(match, names)
         plan.products = self._products(match, names, flagged, plan)
         plan.vendorlike = bool(plan.vendors) or any(
@@ -108,7 +110,7 @@ class Planner:
         plan.identifiers = [
             o for o, lo in match.tokens if is_identifier(o) and self.known_word(lo.split("-")[0])
         ]
-        content = [c for c in self._content_words(rest) if c[0] not in names]
+        content = [c for c in self._content_words(rest) if c[0] not in names and c[0] not in legal]
         # One vendor or name with only filler around it asks for its brief; two ("kaspersky
         # fsb") ask how they relate, which is a question.
         # A place or an everyday name ("Chicago", "Commerce") asks for no brief: its question
@@ -157,7 +159,7 @@ class Planner:
             elif (
                 not self.known_word(lower)
                 and self.word_pieces(lower) > 1  # "shoes" is a word, not a name spelt wrong
-                and (near := names.closest(lower))
+                and (near := self._misspelt(lower))
             ):
                 found[i] = near
                 notes.append(f"Read {original!r} as {names.display(near)}.")
@@ -169,6 +171,24 @@ class Planner:
                     if i not in taken and match.tokens[i][1] not in skip:
                         found.setdefault(i, match.tokens[i][1])
         return found
+
+    def _company(self, word: str) -> bool:
+        return self.companylike([word]) and not self.vendors.is_place(word)
+
+    def _misspelt(self, word: str) -> str | None:
+        """The name an unknown word stands for: a hyphenated one typed without its hyphen
+        ("dlink": D-Link), or one it is a misspelling of (`_meant`)."""
+        names = self.vendors.names
+        if joined := names.unhyphenated(word):
+            return joined
+        near = names.closest(word)
+        return near if near and self._meant(near) else None
+
+    def _meant(self, name: str) -> bool:
+        """A misspelling is read as a name that reads as a company's and that the corpus
+        writes more than once ("hikvison": Hikvision), not as a lookalike person or place met
+        once ("Yealink" is not the attorney Yelin of a court opinion, "Unitree" not "United")."""
+        return self.vendors.names.uses(name) > 1 and self._company(name)
 
     def _joined_names(
         self, match: VendorMatch, taken: set[int], found: dict[int, str], notes: list[str]

@@ -1,0 +1,90 @@
+"""Vendor names as people type them: a company's full legal name, a misspelling that looks like
+a person met once, a hyphenated name typed without its hyphen. Fictional texts: behaviour, not
+quality (the second probing round, tests/fixtures/realeval/probes2-judged.md)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import fictional_retriever
+
+from index.search.retriever import Retriever
+
+ARTICLES = {
+    "brandvox-removal.md": (
+        "Agencies Told to Remove Brandvox Cameras",
+        "2023-05-02",
+        "Federal agencies must remove Brandvox cameras from their buildings within a year, the "
+        "directive says. Brandvox said its cameras meet every federal standard.\n\nContractors "
+        "may not install Brandvox equipment in federal buildings after the deadline.",
+    ),
+    "brandvox-advisory.md": (
+        "Brandvox Camera Flaw Lets Attackers Log In",
+        "2022-03-10",
+        "Brandvox cameras let remote attackers log in without a password, an advisory says. "
+        "Brandvox released new firmware for the affected cameras.\n\nOwners who cannot update "
+        "should block the cameras' management port.",
+    ),
+    "trade-list.md": (
+        "Commerce Adds Two Firms to Its Trade List",
+        "2024-01-15",
+        "The rule adds Ningbo Brandvox Vision Technology Co., Ltd. and Tellura Systems to the "
+        "trade list. Exports to both now need a licence.\n\nThe Department said the firms "
+        "support surveillance programmes abroad.",
+    ),
+    "veltron-suit.md": (
+        "Regulator Sues Router Maker Vel-Tron",
+        "2021-06-08",
+        "The trade regulator sued Vel-Tron over router flaws it left unfixed for years. "
+        "Vel-Tron said the routers met every standard when sold.\n\nA judge will hear the "
+        "motion to dismiss in the autumn.",
+    ),
+    "court-ruling.md": (
+        "Court Upholds the Camera Directive",
+        "2024-03-03",
+        "The appeals court upheld the camera directive on Tuesday. Lewis Quarnby argued the "
+        "cause for the government.\n\nThe judges said the directive was a reasonable exercise "
+        "of the agency's authority.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory, embedder) -> Retriever:
+    return fictional_retriever(tmp_path_factory.mktemp("typing"), ARTICLES, embedder)
+
+
+def _articles(answer) -> set[str]:
+    assert answer.results, answer.message
+    return {r.article.id for r in answer.results}
+
+
+def test_a_full_legal_name_gets_the_company_s_brief_not_only_the_passage_writing_it(retriever):
+    """ "Ningbo Brandvox Vision Technology Co., Ltd." is written once, in a trade list; the
+    city and the trade word around "Brandvox" are part of the legal name, so the question
+    reaches every article about Brandvox, as "Brandvox" alone does."""
+    plain = retriever.ask("Brandvox")
+    assert plain.kind == "brief" and len(_articles(plain)) == 3
+    for typed in (
+        "Ningbo Brandvox Vision Technology Co., Ltd.",
+        "Brandvox Vision Technology Co.",
+    ):
+        answer = retriever.ask(typed)
+        assert answer.kind == "brief", typed
+        assert _articles(answer) == _articles(plain), typed
+
+
+def test_a_misspelling_is_not_read_as_a_person_the_corpus_names_once(retriever):
+    """ "Quarmby" is one letter from the attorney "Quarnby" of a court ruling: an unknown
+    name, not a reason to quote that ruling. A vendor spelt wrong is still read as it."""
+    answer = retriever.ask("are Quarmby phones allowed?")
+    assert not answer.results
+    assert answer.message.startswith("Nothing in the corpus about Quarmby.")
+    misspelt = retriever.ask("are brandvix cameras allowed in federal buildings?")
+    assert "Read 'brandvix' as Brandvox." in misspelt.notices
+    assert _articles(misspelt) <= {"brandvox-removal", "brandvox-advisory", "trade-list"}
+
+
+def test_a_hyphenated_name_typed_without_its_hyphen_is_the_name(retriever):
+    answer = retriever.ask("did the regulator sue veltron?")
+    assert "Read 'veltron' as Vel-Tron." in answer.notices
+    assert answer.results and answer.results[0].article.id == "veltron-suit"
