@@ -22,12 +22,13 @@ ARTICLES = {
         "2022-03-10",
         "Brandvox cameras let remote attackers log in without a password, an advisory says. "
         "Brandvox released new firmware for the affected cameras.\n\nOwners who cannot update "
-        "should block the cameras' management port.",
+        "should block the cameras' management port on their systems; a bright light shows the "
+        "fix is in.",
     ),
     "trade-list.md": (
         "Commerce Adds Two Firms to Its Trade List",
         "2024-01-15",
-        "The rule adds Ningbo Brandvox Vision Technology Co., Ltd. and Tellura Systems to the "
+        "The rule adds Ningbo Brandvox Vision Technology Co., Ltd. and Summit Networks to the "
         "trade list. Exports to both now need a licence.\n\nThe Department said the firms "
         "support surveillance programmes abroad.",
     ),
@@ -88,3 +89,16 @@ def test_a_hyphenated_name_typed_without_its_hyphen_is_the_name(retriever):
     answer = retriever.ask("did the regulator sue veltron?")
     assert "Read 'veltron' as Vel-Tron." in answer.notices
     assert answer.results and answer.results[0].article.id == "veltron-suit"
+
+
+def test_everyday_words_typed_as_a_company_name_no_passage_writes_are_an_unknown_name(retriever):
+    """ "Bright Systems": both words are in the corpus (a bright light, their systems), never
+    together, so it is a company the corpus does not cover, even where any passage would pass
+    the evidence threshold; "Summit Networks", which the trade list writes, is answered."""
+    lenient = Retriever(
+        retriever.index, retriever.embedder, retriever.params.with_values(min_evidence=0.0)
+    )
+    answer = lenient.ask("is Bright Systems allowed in federal buildings?")
+    assert not answer.results
+    assert answer.message.startswith("Nothing in the corpus about Bright Systems.")
+    assert "trade-list" in _articles(lenient.ask("is Summit Networks on the trade list?"))

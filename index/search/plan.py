@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from index.search.legal import legal_names
+from index.search.legal import legal_names, typed_companies
 from index.search.query_words import (
     ASKING_WORDS,
     BRIEF_FILLER,
@@ -46,6 +46,8 @@ class QueryPlan:
     # Security"): a product or unit of it -> the known name's display.
     products: dict[str, str] = field(default_factory=dict)
     identifiers: list[str] = field(default_factory=list)  # "21-03", "52.204-25" in the corpus
+    # Everyday words typed as a company's name ("Positive Technologies"): (words, as typed).
+    typed: list[tuple[list[str], str]] = field(default_factory=list)
     vendorlike: bool = False  # names a vendor (curated, or a distinctive name that is no place)
     bare: bool = False  # only vendor names and filler: a brief
     in_passing: bool = False  # set by the retriever: the corpus only mentions the name
@@ -104,6 +106,7 @@ class Planner:
         legal = legal_names(match, names, self._company, self.vendors.names.uses)
         plan.names, plan.displays = self._phrases_of(match, names)
         plan.products = self._products(match, names, flagged, plan)
+        plan.typed = typed_companies(match, taken | flagged | set(names) | legal)
         plan.vendorlike = bool(plan.vendors) or any(
             self.companylike(n) and not self.vendors.is_place(" ".join(n)) for n in plan.names
         )

@@ -112,6 +112,7 @@ class Retriever:
         return article_at(self.planner, self.index.articles, url)
 
     def answer_plan(self, plan: QueryPlan, k: int) -> Answer:
+        self.typed_unknown(plan)
         # An unknown vendor beside a known one ("is Sophos banned like Kaspersky?"): answer
         # about the known one and say so of the other. Beside only an agency or a place
         # ("is Acme allowed on the GSA schedule?"): nothing in the corpus about Acme.
@@ -158,6 +159,15 @@ class Retriever:
                 )
             return self.weak(plan)
         return self.answer(plan, rows, scores, k)
+
+    def typed_unknown(self, plan: QueryPlan) -> None:
+        """A company name typed in everyday words ("Positive Technologies") that no passage
+        writes is as unknown as a name never seen (else its words are ranked as a topic)."""
+        for words, typed in plan.typed:
+            rows = self.search.rows_naming(words)
+            if not len(rows_writing([words], rows, self.builder.quote_of)):
+                plan.missing.append(typed)
+                plan.name_like = True
 
     # ------------------------------------------------------------------------------ ranking
 
