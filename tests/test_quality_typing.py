@@ -54,6 +54,13 @@ def retriever(tmp_path_factory, embedder) -> Retriever:
     return fictional_retriever(tmp_path_factory.mktemp("typing"), ARTICLES, embedder)
 
 
+@pytest.fixture(scope="module")
+def lenient(retriever) -> Retriever:
+    """Every passage passes the evidence threshold: only reading the names can abstain."""
+    params = retriever.params.with_values(min_evidence=0.0)
+    return Retriever(retriever.index, retriever.embedder, params)
+
+
 def _articles(answer) -> set[str]:
     assert answer.results, answer.message
     return {r.article.id for r in answer.results}
@@ -91,14 +98,21 @@ def test_a_hyphenated_name_typed_without_its_hyphen_is_the_name(retriever):
     assert answer.results and answer.results[0].article.id == "veltron-suit"
 
 
-def test_everyday_words_typed_as_a_company_name_no_passage_writes_are_an_unknown_name(retriever):
+def test_everyday_words_typed_as_a_company_name_no_passage_writes_are_an_unknown_name(lenient):
     """ "Bright Systems": both words are in the corpus (a bright light, their systems), never
     together, so it is a company the corpus does not cover, even where any passage would pass
     the evidence threshold; "Summit Networks", which the trade list writes, is answered."""
-    lenient = Retriever(
-        retriever.index, retriever.embedder, retriever.params.with_values(min_evidence=0.0)
-    )
     answer = lenient.ask("is Bright Systems allowed in federal buildings?")
     assert not answer.results
     assert answer.message.startswith("Nothing in the corpus about Bright Systems.")
     assert "trade-list" in _articles(lenient.ask("is Summit Networks on the trade list?"))
+
+
+def test_an_everyday_word_capitalised_as_a_name_the_corpus_never_capitalises_is_unknown(lenient):
+    """ "can contractors install Bright cameras ...?": the corpus writes "bright" only as a word, so the capital
+    makes it a company the corpus does not cover; a term capitalised for emphasis that a
+    passage writes with the word beside it ("Management port") is still answered."""
+    answer = lenient.ask("can contractors install Bright cameras in federal buildings?")
+    assert not answer.results
+    assert answer.message.startswith("Nothing in the corpus about Bright.")
+    assert "brandvox-advisory" in _articles(lenient.ask("should we block the Management port?"))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from index.search.legal import legal_names, typed_companies
+from index.search.legal import capitalised_word, legal_names, typed_companies
 from index.search.query_words import (
     ASKING_WORDS,
     BRIEF_FILLER,
@@ -48,6 +48,8 @@ class QueryPlan:
     identifiers: list[str] = field(default_factory=list)  # "21-03", "52.204-25" in the corpus
     # Everyday words typed as a company's name ("Positive Technologies"): (words, as typed).
     typed: list[tuple[list[str], str]] = field(default_factory=list)
+    # "Signal" of "is Signal allowed?", and the words beside it (`legal.capitalised_word`)
+    capitalised: list[list[str]] = field(default_factory=list)
     vendorlike: bool = False  # names a vendor (curated, or a distinctive name that is no place)
     bare: bool = False  # only vendor names and filler: a brief
     in_passing: bool = False  # set by the retriever: the corpus only mentions the name
@@ -106,13 +108,16 @@ class Planner:
         legal = legal_names(match, names, self._company, self.vendors.names.uses)
         plan.names, plan.displays = self._phrases_of(match, names)
         plan.products = self._products(match, names, flagged, plan)
-        plan.typed = typed_companies(match, taken | flagged | set(names) | legal)
+        skip = taken | flagged | set(names) | legal
+        plan.typed = typed_companies(match, skip)
         plan.vendorlike = bool(plan.vendors) or any(
             self.companylike(n) and not self.vendors.is_place(" ".join(n)) for n in plan.names
         )
         plan.identifiers = [
             o for o, lo in match.tokens if is_identifier(o) and self.known_word(lo.split("-")[0])
         ]
+        if not (plan.vendors or names or plan.missing or plan.identifiers):
+            plan.capitalised = capitalised_word(match, skip)
         content = [c for c in self._content_words(rest) if c[0] not in names and c[0] not in legal]
         # One vendor or name with only filler around it asks for its brief; two ("kaspersky
         # fsb") ask how they relate, which is a question.

@@ -29,6 +29,7 @@ from index.embed.model import Embedder
 from index.search.assemble import ResultBuilder
 from index.search.brief import BriefMaker, join_names, plural
 from index.search.filters import FilterError, QueryFilters, RowFilter, parse_filters
+from index.search.legal import typed_unknown
 from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
 from index.search.passages import member, passage_search
@@ -112,7 +113,9 @@ class Retriever:
         return article_at(self.planner, self.index.articles, url)
 
     def answer_plan(self, plan: QueryPlan, k: int) -> Answer:
-        self.typed_unknown(plan)
+        unknown = typed_unknown(plan.typed, plan.capitalised, self.search, self.builder.quote_of)
+        plan.missing += unknown
+        plan.name_like |= bool(unknown)
         # An unknown vendor beside a known one ("is Sophos banned like Kaspersky?"): answer
         # about the known one and say so of the other. Beside only an agency or a place
         # ("is Acme allowed on the GSA schedule?"): nothing in the corpus about Acme.
@@ -159,15 +162,6 @@ class Retriever:
                 )
             return self.weak(plan)
         return self.answer(plan, rows, scores, k)
-
-    def typed_unknown(self, plan: QueryPlan) -> None:
-        """A company name typed in everyday words ("Positive Technologies") that no passage
-        writes is as unknown as a name never seen (else its words are ranked as a topic)."""
-        for words, typed in plan.typed:
-            rows = self.search.rows_naming(words)
-            if not len(rows_writing([words], rows, self.builder.quote_of)):
-                plan.missing.append(typed)
-                plan.name_like = True
 
     # ------------------------------------------------------------------------------ ranking
 
