@@ -39,6 +39,13 @@ ARTICLES = {
         "Vel-Tron said the routers met every standard when sold.\n\nA judge will hear the "
         "motion to dismiss in the autumn.",
     ),
+    "camera-law.md": (
+        "Congress Passes Camera Law",
+        "2024-07-01",
+        "The Protecting Agencies from Hostile Cameras Act bars agencies from buying cameras made "
+        "by listed firms. Under the Protecting Agencies from Hostile Cameras Act, agencies have "
+        "two years to replace them.\n\nThe law also funds the replacement cameras.",
+    ),
     "court-ruling.md": (
         "Court Upholds the Camera Directive",
         "2024-03-03",
@@ -116,3 +123,14 @@ def test_an_everyday_word_capitalised_as_a_name_the_corpus_never_capitalises_is_
     assert not answer.results
     assert answer.message.startswith("Nothing in the corpus about Bright.")
     assert "brandvox-advisory" in _articles(lenient.ask("should we block the Management port?"))
+
+
+def test_a_law_called_by_its_initials_the_corpus_never_writes_is_read_as_the_law(retriever):
+    """ "PAHCA": the corpus writes the Protecting Agencies from Hostile Cameras Act in full
+    only; its initials (without "from", with or without the "A" of "Act") reach it."""
+    for question in ("what does PAHCA require?", "what does the PAHC require?"):
+        answer = retriever.ask(question)
+        assert answer.results, (question, answer.message)
+        assert answer.results[0].article.id == "camera-law", question
+        assert any("Protecting Agencies from Hostile Cameras Act" in n for n in answer.notices)
+    assert not retriever.ask("what does PXHCA require?").results

@@ -83,6 +83,7 @@ class Planner:
 
     def plan(self, raw: str) -> QueryPlan:
         text, notes = clean_query(raw)
+        text = self._acronyms(text, notes)
         plan = QueryPlan(text=text, notes=notes)
         if not text:
             return plan
@@ -131,6 +132,16 @@ class Planner:
                 plan.missing.append(self.vendors.name(key))
                 plan.name_like = True
         return plan
+
+    def _acronyms(self, text: str, notes: list[str]) -> str:
+        """An all-caps word the corpus never writes that is the initials of a law it names in
+        full ("ASDA"): read as that law's name, with a note."""
+        for word in dict.fromkeys(re.findall(r"\b[A-Z]{3,8}\b", text)):
+            law = self.vendors.acronyms.get(word.lower())
+            if law and not self.known_word(word.lower()):
+                text = re.sub(rf"\b{word}\b", law, text)
+                notes.append(f"Read {word!r} as the {law}.")
+        return text
 
     def _products(
         self, match: VendorMatch, names: dict[int, str], flagged: set[int], plan: QueryPlan
