@@ -35,8 +35,8 @@ ARTICLES = {
     "veltron-suit.md": (
         "Regulator Sues Router Maker Vel-Tron",
         "2021-06-08",
-        "The trade regulator sued Vel-Tron over router flaws it left unfixed for years. "
-        "Vel-Tron said the routers met every standard when sold.\n\nA judge will hear the "
+        "The trade regulator sued Vel-Tron over router flaws it left unfixed for years. The "
+        "firm said the routers Vel-Tron sold met every standard.\n\nA judge will hear the "
         "motion to dismiss in the autumn.",
     ),
     "camera-law.md": (
@@ -134,3 +134,16 @@ def test_a_law_called_by_its_initials_the_corpus_never_writes_is_read_as_the_law
         assert answer.results[0].article.id == "camera-law", question
         assert any("Protecting Agencies from Hostile Cameras Act" in n for n in answer.notices)
     assert not retriever.ask("what does PXHCA require?").results
+
+
+def test_a_hyphenated_name_of_words_the_corpus_lacks_is_an_unknown_name(lenient):
+    """ "qx-nova" is a name no passage writes ("tp-link" was answered with another vendor's
+    ban); a hyphenated name spelt wrong is read as the name, and a compound holding a name
+    the corpus has ("Brandvox-made") is about that name."""
+    answer = lenient.ask("can we buy qx-nova routers for a federal office?")
+    assert not answer.results
+    assert answer.message.startswith("Nothing in the corpus about qx-nova.")
+    misspelt = lenient.ask("did the regulator sue vel-torn?")
+    assert "Read 'vel-torn' as Vel-Tron." in misspelt.notices
+    assert misspelt.results[0].article.id == "veltron-suit"
+    assert "brandvox-removal" in _articles(lenient.ask("are Brandvox-made cameras allowed?"))

@@ -24,6 +24,7 @@ from index.search.query_words import (
     clean_query,
 )
 from index.text.identifiers import is_identifier
+from index.vendors.acronyms import read_acronyms
 from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, QUESTION_WORDS
 from index.vendors.registry import VendorIndex, VendorMatch
 
@@ -83,7 +84,7 @@ class Planner:
 
     def plan(self, raw: str) -> QueryPlan:
         text, notes = clean_query(raw)
-        text = self._acronyms(text, notes)
+        text = read_acronyms(text, self.vendors.acronyms, self.known_word, notes)
         plan = QueryPlan(text=text, notes=notes)
         if not text:
             return plan
@@ -133,16 +134,6 @@ class Planner:
                 plan.name_like = True
         return plan
 
-    def _acronyms(self, text: str, notes: list[str]) -> str:
-        """An all-caps word the corpus never writes that is the initials of a law it names in
-        full ("ASDA"): read as that law's name, with a note."""
-        for word in dict.fromkeys(re.findall(r"\b[A-Z]{3,8}\b", text)):
-            law = self.vendors.acronyms.get(word.lower())
-            if law and not self.known_word(word.lower()):
-                text = re.sub(rf"\b{word}\b", law, text)
-                notes.append(f"Read {word!r} as the {law}.")
-        return text
-
     def _products(
         self, match: VendorMatch, names: dict[int, str], flagged: set[int], plan: QueryPlan
     ) -> dict[str, str]:
@@ -191,6 +182,18 @@ class Planner:
                         found.setdefault(i, match.tokens[i][1])
         return found
 
+    def _new_compound(self, word: str) -> bool:
+        """A hyphenated name of words the corpus lacks ("tp-link"): a name, as a capitalised
+        unknown word is. Not when a part is a name the corpus writes or a law's initials
+        ("NS-CMIC", "ASDA-covered", "Huawei-made"), nor when every part is a word it knows."""
+        parts = [p for p in re.split(r"[-/]", word) if p]
+        if len(parts) < 2 or not all(p.isalpha() for p in parts):
+            return False
+        names, laws = self.vendors.names, self.vendors.acronyms
+        if any(names.is_name(p) or p in laws for p in parts) or names.unhyphenated(word):
+            return False
+        return not all(self.known_word(p) for p in parts)
+
     def _company(self, word: str) -> bool:
         return self.companylike([word]) and not self.vendors.is_place(word)
 
@@ -198,7 +201,9 @@ class Planner:
         """The name an unknown word stands for: a hyphenated one typed without its hyphen
         ("dlink": D-Link), or one it is a misspelling of (`_meant`)."""
         names = self.vendors.names
-        if joined := names.unhyphenated(word):
+        if (joined := names.unhyphenated(word)) and (
+            joined.replace("-", "") == word or self._meant(joined)
+        ):
             return joined
         near = names.closest(word)
         return near if near and self._meant(near) else None
@@ -302,12 +307,15 @@ class Planner:
         for i, original, lower in words:
             if any(c.isdigit() for c in lower) or lower in NOT_VENDORS or self.known_word(lower):
                 continue
-            if acronym_or_compound(original, self.known_word):
+            new = self._new_compound(lower)
+            if acronym_or_compound(original, self.known_word) and not new:
                 continue
             rare = self.word_pieces(lower) > 1
             # The query's first word is capitalised by grammar: a name only if also rare.
-            capital = (original[:1].isupper() and (i > 0 or rare)) or (
-                len(original) > 1 and original.isupper()
+            capital = (
+                new
+                or (original[:1].isupper() and (i > 0 or rare))
+                or (len(original) > 1 and original.isupper())
             )
             # A lower-case unknown word in a longer question is left to the evidence threshold:
             # it is as often an ordinary word the corpus lacks ("shortfall") as a name.

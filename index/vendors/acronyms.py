@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from index.articles import Article
 
@@ -40,3 +40,16 @@ def law_acronyms(articles: Sequence[Article]) -> dict[str, str]:
                 if len(letters) >= MIN_LETTERS:
                     names[letters][name] += 1
     return {letters: counts.most_common(1)[0][0] for letters, counts in names.items()}
+
+
+def read_acronyms(
+    text: str, acronyms: dict[str, str], known_word: Callable[[str], bool], notes: list[str]
+) -> str:
+    """`text` with each all-caps word the corpus never writes that is the initials of a law it
+    names in full ("ASDA") replaced by that law's name, and a note for each."""
+    for word in dict.fromkeys(re.findall(r"\b[A-Z]{3,8}\b", text)):
+        law = acronyms.get(word.lower())
+        if law and not known_word(word.lower()):
+            text = re.sub(rf"\b{word}\b", law, text)
+            notes.append(f"Read {word!r} as the {law}.")
+    return text

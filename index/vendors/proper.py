@@ -85,10 +85,17 @@ class NameTerms:
         self._unhyphenated = {
             w.replace("-", ""): w for w in table if "-" in w and w.replace("-", "") not in table
         }
+        self._unhyphenated_pool = sorted(self._unhyphenated)
 
     def unhyphenated(self, word: str) -> str | None:
-        """The hyphenated name `word` is, typed without its hyphen ("dlink": "d-link")."""
-        return self._unhyphenated.get(word)
+        """The hyphenated name `word` is, typed without its hyphen or its hyphen elsewhere
+        ("dlink", "dl-ink": "d-link"), or spelt wrong ("d-lnik"; at most `max_edits`)."""
+        joined = word.replace("-", "")
+        if joined in self._unhyphenated or len(joined) < 4 or not self._unhyphenated:
+            return self._unhyphenated.get(joined)
+        pool, cutoff = self._unhyphenated_pool, max_edits(joined)
+        near = process.extractOne(joined, pool, scorer=OSA.distance, score_cutoff=cutoff)
+        return self._unhyphenated[near[0]] if near else None
 
     def uses(self, word: str) -> int:
         """How often the corpus writes `word` capitalised (0 for a word it never does)."""
