@@ -46,6 +46,13 @@ ARTICLES = {
         "by listed firms. Under the Protecting Agencies from Hostile Cameras Act, agencies have "
         "two years to replace them.\n\nThe law also funds the replacement cameras.",
     ),
+    "senator-letter.md": (
+        "Senator Quell Urges Agencies to Act",
+        "2024-08-09",
+        "Senator Quell said agencies must act on listed cameras this year. Quell said the "
+        "directive came too late.\n\nQuell wrote to the agency again in August, and Quell "
+        "said a hearing would follow.",
+    ),
     "court-ruling.md": (
         "Court Upholds the Camera Directive",
         "2024-03-03",
@@ -147,3 +154,13 @@ def test_a_hyphenated_name_of_words_the_corpus_lacks_is_an_unknown_name(lenient)
     assert "Read 'vel-torn' as Vel-Tron." in misspelt.notices
     assert misspelt.results[0].article.id == "veltron-suit"
     assert "brandvox-removal" in _articles(lenient.ask("are Brandvox-made cameras allowed?"))
+
+
+def test_an_abstention_names_covered_vendors_not_people_the_corpus_titles(retriever):
+    """The text-derived entities include "Quell" (written like a company: "Quell said"); the
+    corpus calls him "Senator Quell", so an abstention does not offer him as a vendor."""
+    assert "quell" in retriever.vendors.covered()
+    answer = retriever.ask("what is the capital of Australia?")
+    assert not answer.results
+    assert "Vendors covered include: Brandvox" in answer.message
+    assert "Quell" not in answer.message

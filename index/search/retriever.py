@@ -28,6 +28,7 @@ import numpy as np
 from index.embed.model import Embedder
 from index.search.assemble import ResultBuilder
 from index.search.brief import BriefMaker, join_names, plural
+from index.search.covered import shown_vendors
 from index.search.filters import FilterError, QueryFilters, RowFilter, parse_filters
 from index.search.legal import typed_unknown
 from index.search.names import LinkedArticle, NameCheck, article_at, names_in
@@ -285,30 +286,10 @@ class Retriever:
         return f" Vendors covered include: {', '.join(covered)}." if covered else ""
 
     def shown_vendors(self) -> dict[str, str]:
-        """Display name -> key of the covered vendors worth naming to a reader, best covered
-        first: named in the alias file or front matter, or read off the text with a name
-        that reads as a company's ("Huawei", "ZTE"; "Huawei Designation" shown as "Huawei"),
-        not an agency's, a law's or a place ("Bureau", "Covered List", "Chicago")."""
+        """Display name -> key of the covered vendors worth naming to a reader (covered.py)."""
         if self._shown is None:
-            self._shown = {}
-            for key in self.vendors.covered():
-                name = self.vendors.name(key) if self.vendors.is_curated(key) else self._short(key)
-                if name and name.lower() not in {n.lower() for n in self._shown}:
-                    self._shown[name] = key
+            self._shown = shown_vendors(self.vendors, self.planner.distinctive)
         return self._shown
-
-    def _short(self, key: str) -> str:
-        """A text-derived vendor's name up to its last word that reads as a name, or ""."""
-        name = self.vendors.name(key)
-        parts = name.split()
-        if self.vendors.is_place(name) or (len(parts) > 1 and name.isupper()):  # a heading
-            return ""
-        if len(parts) == 1 and name.isupper() and 3 <= len(name) <= 5:
-            return name  # "ZTE", "DJI"
-        keep = [self.planner.distinctive([p.lower()]) for p in parts]
-        if not any(keep):
-            return ""
-        return " ".join(parts[: max(i for i, k in enumerate(keep) if k) + 1])
 
 
 def union(parts: list[np.ndarray]) -> np.ndarray:
