@@ -44,7 +44,8 @@ ARTICLES = {
         "2024-07-01",
         "The Protecting Agencies from Hostile Cameras Act bars agencies from buying cameras made "
         "by listed firms. Under the Protecting Agencies from Hostile Cameras Act, agencies have "
-        "two years to replace them.\n\nThe law also funds the replacement cameras.",
+        "two years to replace them.\n\nThe law also funds 318 replacement cameras; § 4127 sets "
+        "the deadline.",
     ),
     "senator-letter.md": (
         "Senator Quell Urges Agencies to Act",
@@ -164,3 +165,17 @@ def test_an_abstention_names_covered_vendors_not_people_the_corpus_titles(retrie
     assert not answer.results
     assert "Vendors covered include: Brandvox" in answer.message
     assert "Quell" not in answer.message
+
+
+def test_a_section_cited_by_number_answers_only_where_a_passage_cites_it(retriever, lenient):
+    """ "section 318": the corpus holds the number (318 cameras), never the section, so it
+    is unknown however close a passage is; "12 USC 4127" cites the "§ 4127" a passage writes,
+    which puts it on topic although no passage is close enough to the question."""
+    answer = lenient.ask("what is section 318?")
+    assert not answer.results
+    assert answer.message.startswith("Nothing in the corpus about section 318.")
+    strict = Retriever(
+        retriever.index, retriever.embedder, retriever.params.with_values(min_evidence=0.99)
+    )
+    cited = strict.ask("what's in 12 USC 4127")
+    assert cited.results and cited.results[0].article.id == "camera-law"

@@ -63,3 +63,20 @@ def rows_capitalising(word: str, rows: np.ndarray, text_of: Callable[[int], str]
         return np.zeros(0, dtype=np.int64)
     pattern = re.compile(rf"[a-z,;]\s+{re.escape(word[:1].upper() + word[1:].lower())}\b")
     return np.array([r for r in rows.tolist() if pattern.search(text_of(r))], dtype=np.int64)
+
+
+# A section cited by number: "section 889", "Sec. 1634", "§ 1601", "47 U.S.C. 1601", "CFR 54.9".
+_CITE = r"(?:\bsection|\bsec\.|§|\bu\.?s\.?c\.?|\bc\.?f\.?r\.?)\s*§*\s*"
+_SECTION = re.compile(_CITE + r"(\d{2,5}[a-z]?)\b", re.IGNORECASE)
+
+
+def cited_sections(text: str) -> list[str]:
+    """The section numbers a question cites ("what is section 230" -> ["230"])."""
+    return list(dict.fromkeys(m.group(1).lower() for m in _SECTION.finditer(text)))
+
+
+def rows_citing_section(number: str, rows: np.ndarray, text_of: Callable[[int], str]) -> np.ndarray:
+    """Those of `rows` that cite section `number` ("Section 230", "§1601"), not merely hold
+    the number ("85 Fed. Reg. 230-01")."""
+    pattern = re.compile(_CITE + re.escape(number) + r"\b", re.IGNORECASE)
+    return np.array([r for r in rows.tolist() if pattern.search(text_of(r))], dtype=np.int64)

@@ -34,7 +34,13 @@ from index.search.legal import typed_unknown
 from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
 from index.search.passages import member, passage_search
-from index.search.phrases import TERM_OF_ART_DEPTH, question_phrases, rows_writing
+from index.search.phrases import (
+    TERM_OF_ART_DEPTH,
+    cited_sections,
+    question_phrases,
+    rows_citing_section,
+    rows_writing,
+)
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
 from index.search.scoring import fuse
@@ -117,6 +123,7 @@ class Retriever:
         unknown = typed_unknown(plan.typed, plan.capitalised, self.search, self.builder.quote_of)
         plan.missing += unknown
         plan.name_like |= bool(unknown)
+        sections = self.sections_cited(plan)
         # An unknown vendor beside a known one ("is Sophos banned like Kaspersky?"): answer
         # about the known one and say so of the other. Beside only an agency or a place
         # ("is Acme allowed on the GSA schedule?"): nothing in the corpus about Acme.
@@ -144,6 +151,9 @@ class Retriever:
         # anything else, a place or a name some passage mentions in passing included, must be
         # close enough to some passage.
         on_topic = plan.vendorlike or self.cites(plan)
+        if len(rows) and len(sections) and evidence < self.params.min_evidence and not on_topic:
+            on_topic = True  # "what's in 47 USC 1601": a section some passage cites
+            rows, scores = self.favour(rows, scores, sections, only=not plan.named)
         if len(rows) and evidence < self.params.min_evidence and not on_topic:
             # A term of art the corpus writes as the question does ("rip and replace"): on
             # topic, answered as a cited rule number is (`favour`).
@@ -163,6 +173,21 @@ class Retriever:
                 )
             return self.weak(plan)
         return self.answer(plan, rows, scores, k)
+
+    def sections_cited(self, plan: QueryPlan) -> np.ndarray:
+        """The passages citing a section the question cites by number; a section no passage
+        cites ("what is section 230") is as unknown as a name never seen."""
+        found = []
+        for number in cited_sections(plan.text):
+            rows = rows_citing_section(
+                number, self.search.rows_naming([number]), self.builder.quote_of
+            )
+            if len(rows):
+                found.append(rows)
+            else:
+                plan.missing.append(f"section {number}")
+                plan.name_like = True
+        return union(found)
 
     # ------------------------------------------------------------------------------ ranking
 
