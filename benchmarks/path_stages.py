@@ -33,6 +33,8 @@ STAGES = {  # (object name, attribute) -> stage
     ("retriever", "named_parts"): "named parts",
     ("retriever", "only_in_passing"): "only in passing",
     ("retriever_module", "rows_writing"): "term of art looked for (on the way to an abstention)",
+    ("retriever_module", "typed_unknown"): "names typed in everyday words, checked in the text",
+    ("retriever", "sections_cited"): "sections cited by number, checked in the text",
     ("search", "dense_of"): "cosines of the candidates",
     ("builder", "results"): "results (incl. key sentences)",
     ("briefs", "brief"): "brief (incl. embed, key sentences)",

@@ -138,3 +138,21 @@ def modules_loaded_by(code: str, *argv: str) -> list[str]:
     import json
 
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def fictional_retriever(root: Path, articles: dict, embedder):
+    """A retriever over a small fictional corpus: {file name: (title, published, body)}, each
+    written with front matter under `root`/corpus and indexed with the real model."""
+    from index.embed.model import model_id_for
+    from index.search.retriever import Retriever
+    from index.store.builder import build_index
+    from index.store.reader import open_index
+
+    model_id = model_id_for("all-MiniLM-L6-v2")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, (title, published, body) in articles.items():
+        front = f'---\ntitle: "{title}"\npublished: {published}\npublisher: Test Wire\n---\n\n'
+        (corpus / name).write_text(front + body + "\n", encoding="utf-8")
+    build_index(corpus, root / "index", model_id, lambda: embedder)
+    return Retriever(open_index(root / "index", model_id), embedder)

@@ -4,14 +4,10 @@ cite a rule number as written, read "D.C." as "DC". Fictional texts: behaviour, 
 from __future__ import annotations
 
 import pytest
+from conftest import fictional_retriever
 
-from index.embed.model import model_id_for
 from index.search.retriever import Retriever
-from index.store.builder import build_index
-from index.store.reader import open_index
 from index.text.terms import stems
-
-MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 
 ARTICLES = {
     "velloria-ban.md": (
@@ -75,14 +71,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory, embedder) -> Retriever:
-    root = tmp_path_factory.mktemp("phrases")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, (title, published, body) in ARTICLES.items():
-        front = f'---\ntitle: "{title}"\npublished: {published}\npublisher: Test Wire\n---\n\n'
-        (corpus / name).write_text(front + body + "\n", encoding="utf-8")
-    build_index(corpus, root / "index", MODEL_ID, lambda: embedder)
-    return Retriever(open_index(root / "index", MODEL_ID), embedder)
+    return fictional_retriever(tmp_path_factory.mktemp("phrases"), ARTICLES, embedder)
 
 
 def _top_article(answer) -> str:

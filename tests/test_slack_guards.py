@@ -71,3 +71,15 @@ def test_settings_require_names_the_missing_variable(monkeypatch):
     with pytest.raises(SlackConfigError, match="VENDORCHECK_RATE_LIMIT"):
         SlackSettings.from_env()
     assert "xoxb" not in repr(SlackSettings(bot_token="xoxb-secret"))
+
+
+def test_query_from_slack_drops_formatting_emoji_and_quote_marks():
+    """How a message looks is not what it asks: "_China Mobile_" must not reach the engine
+    as an unknown "Mobile_"; identifiers and words with underscores inside stay as typed."""
+    assert query_from_slack("is _China Mobile_ allowed") == "is China Mobile allowed"
+    assert query_from_slack("*is Dahua allowed?* ~ZTE~ `huawei`") == "is Dahua allowed? ZTE huawei"
+    assert query_from_slack(":warning: TikTok on work phones? :+1:") == "TikTok on work phones?"
+    assert query_from_slack("&gt; is ZTE ok") == "is ZTE ok"
+    assert query_from_slack("is FAR 52.204-25 ok for vendor_x at 10:30?") == (
+        "is FAR 52.204-25 ok for vendor_x at 10:30?"
+    )

@@ -125,19 +125,27 @@ _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
 _SPECIAL = re.compile(r"<!([^<>|]*)(?:\|([^<>]*))?>")
 _CHANNEL = re.compile(r"<#[CG][A-Z0-9]+(?:\|([^<>]*))?>")
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
+# Formatting marks around words (*bold*, _italic_, ~strike~, `code`), emoji codes (:warning:)
+# and a quote's leading ">": how a message looks, not what it asks ("_China Mobile_" must not
+# reach the engine as an unknown "Mobile_").
+_EMPHASIS = re.compile(r"(?<![\w*_~`])[*_~`]+(?=[^\s*_~`])|(?<=[^\s*_~`])[*_~`]+(?![\w*_~`])")
+_EMOJI = re.compile(r"(?<!\S):[a-z0-9_+'-]+:(?!\S)")
+_QUOTE = re.compile(r"^\s*(?:>\s*)+", re.MULTILINE)
 _SLACK_URL = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>", re.I)
 _BARE_URL = re.compile(r"(?<![<|])\bhttps?://[^\s<>|]+", re.I)
 
 
 def query_from_slack(text: str, bot_user_id: str | None = None) -> str:
     """Plain question text from Slack's message format: user mentions removed, channels and
-    links reduced to their labels, `&amp;`/`&lt;`/`&gt;` unescaped."""
+    links reduced to their labels, `&amp;`/`&lt;`/`&gt;` unescaped, formatting marks, emoji
+    codes and quote marks dropped."""
     text = text or ""
     text = _USER_MENTION.sub("", text)  # the bot's own mention, and people: not search terms
     text = _SPECIAL.sub(lambda m: m.group(2) or "", text)
     text = _CHANNEL.sub(lambda m: f"#{m.group(1)}" if m.group(1) else "", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = _EMPHASIS.sub("", _EMOJI.sub(" ", _QUOTE.sub("", text)))
     return " ".join(text.split())
 
 

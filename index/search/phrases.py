@@ -19,6 +19,8 @@ import numpy as np
 from index.search.query_words import ASKING_WORDS, BRIEF_FILLER, STOP_WORDS
 
 MIN_WORDS, MAX_WORDS = 3, 5
+# A word in more passages than this is too common to be read as a name for being capitalised.
+MAX_CAPITALISED_ROWS = 2_000
 TERM_OF_ART_DEPTH = 20  # the ranked candidates read for a term of art
 _WORD = re.compile(r"[^\W_][\w'’\-]*")
 _EDGE = STOP_WORDS | ASKING_WORDS | BRIEF_FILLER
@@ -51,4 +53,30 @@ def rows_writing(
         return np.zeros(0, dtype=np.int64)
     alternatives = "|".join(r"\W+".join(re.escape(w) for w in words) for words in phrases)
     pattern = re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+    return np.array([r for r in rows.tolist() if pattern.search(text_of(r))], dtype=np.int64)
+
+
+def rows_capitalising(word: str, rows: np.ndarray, text_of: Callable[[int], str]) -> np.ndarray:
+    """Those of `rows` that write `word` capitalised mid-sentence (after a lower-case word or
+    a comma), as a name is written: "Signal" the company, not "signal" the noun."""
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int64)
+    pattern = re.compile(rf"[a-z,;]\s+{re.escape(word[:1].upper() + word[1:].lower())}\b")
+    return np.array([r for r in rows.tolist() if pattern.search(text_of(r))], dtype=np.int64)
+
+
+# A section cited by number: "section 889", "Sec. 1634", "§ 1601", "47 U.S.C. 1601", "CFR 54.9".
+_CITE = r"(?:\bsection|\bsec\.|§|\bu\.?s\.?c\.?|\bc\.?f\.?r\.?)\s*§*\s*"
+_SECTION = re.compile(_CITE + r"(\d{2,5}[a-z]?)\b", re.IGNORECASE)
+
+
+def cited_sections(text: str) -> list[str]:
+    """The section numbers a question cites ("what is section 230" -> ["230"])."""
+    return list(dict.fromkeys(m.group(1).lower() for m in _SECTION.finditer(text)))
+
+
+def rows_citing_section(number: str, rows: np.ndarray, text_of: Callable[[int], str]) -> np.ndarray:
+    """Those of `rows` that cite section `number` ("Section 230", "§1601"), not merely hold
+    the number ("85 Fed. Reg. 230-01")."""
+    pattern = re.compile(_CITE + re.escape(number) + r"\b", re.IGNORECASE)
     return np.array([r for r in rows.tolist() if pattern.search(text_of(r))], dtype=np.int64)

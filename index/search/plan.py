@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from index.search.legal import capitalised_word, legal_names, typed_companies
 from index.search.query_words import (
     ASKING_WORDS,
     BRIEF_FILLER,
@@ -23,6 +24,7 @@ from index.search.query_words import (
     clean_query,
 )
 from index.text.identifiers import is_identifier
+from index.vendors.acronyms import read_acronyms
 from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, QUESTION_WORDS
 from index.vendors.registry import VendorIndex, VendorMatch
 
@@ -45,6 +47,10 @@ class QueryPlan:
     # Security"): a product or unit of it -> the known name's display.
     products: dict[str, str] = field(default_factory=dict)
     identifiers: list[str] = field(default_factory=list)  # "21-03", "52.204-25" in the corpus
+    # Everyday words typed as a company's name ("Positive Technologies"): (words, as typed).
+    typed: list[tuple[list[str], str]] = field(default_factory=list)
+    # "Signal" of "is Signal allowed?", and the words beside it (`legal.capitalised_word`)
+    capitalised: list[list[str]] = field(default_factory=list)
     vendorlike: bool = False  # names a vendor (curated, or a distinctive name that is no place)
     bare: bool = False  # only vendor names and filler: a brief
     in_passing: bool = False  # set by the retriever: the corpus only mentions the name
@@ -78,6 +84,7 @@ class Planner:
 
     def plan(self, raw: str) -> QueryPlan:
         text, notes = clean_query(raw)
+        text = read_acronyms(text, self.vendors.acronyms, self.known_word, notes)
         plan = QueryPlan(text=text, notes=notes)
         if not text:
             return plan
@@ -100,15 +107,20 @@ class Planner:
         content = [c for c in self._content_words(rest) if c[0] not in names]
         plan.missing, plan.name_like, flagged = self._unknown_words(rest, content, bool(names))
         names = {i: w for i, w in names.items() if i not in flagged}
+        legal = legal_names(match, names, self._company, self.vendors.names.uses)
         plan.names, plan.displays = self._phrases_of(match, names)
         plan.products = self._products(match, names, flagged, plan)
+        skip = taken | flagged | set(names) | legal
+        plan.typed = typed_companies(match, skip)
         plan.vendorlike = bool(plan.vendors) or any(
             self.companylike(n) and not self.vendors.is_place(" ".join(n)) for n in plan.names
         )
         plan.identifiers = [
             o for o, lo in match.tokens if is_identifier(o) and self.known_word(lo.split("-")[0])
         ]
-        content = [c for c in self._content_words(rest) if c[0] not in names]
+        if not (plan.vendors or names or plan.missing or plan.identifiers):
+            plan.capitalised = capitalised_word(match, skip)
+        content = [c for c in self._content_words(rest) if c[0] not in names and c[0] not in legal]
         # One vendor or name with only filler around it asks for its brief; two ("kaspersky
         # fsb") ask how they relate, which is a question.
         # A place or an everyday name ("Chicago", "Commerce") asks for no brief: its question
@@ -157,7 +169,7 @@ class Planner:
             elif (
                 not self.known_word(lower)
                 and self.word_pieces(lower) > 1  # "shoes" is a word, not a name spelt wrong
-                and (near := names.closest(lower))
+                and (near := self._misspelt(lower))
             ):
                 found[i] = near
                 notes.append(f"Read {original!r} as {names.display(near)}.")
@@ -169,6 +181,38 @@ class Planner:
                     if i not in taken and match.tokens[i][1] not in skip:
                         found.setdefault(i, match.tokens[i][1])
         return found
+
+    def _new_compound(self, word: str) -> bool:
+        """A hyphenated name of words the corpus lacks ("tp-link"): a name, as a capitalised
+        unknown word is. Not when a part is a name the corpus writes or a law's initials
+        ("NS-CMIC", "ASDA-covered", "Huawei-made"), nor when every part is a word it knows."""
+        parts = [p for p in re.split(r"[-/]", word) if p]
+        if len(parts) < 2 or not all(p.isalpha() for p in parts):
+            return False
+        names, laws = self.vendors.names, self.vendors.acronyms
+        if any(names.is_name(p) or p in laws for p in parts) or names.unhyphenated(word):
+            return False
+        return not all(self.known_word(p) for p in parts)
+
+    def _company(self, word: str) -> bool:
+        return self.companylike([word]) and not self.vendors.is_place(word)
+
+    def _misspelt(self, word: str) -> str | None:
+        """The name an unknown word stands for: a hyphenated one typed without its hyphen
+        ("dlink": D-Link), or one it is a misspelling of (`_meant`)."""
+        names = self.vendors.names
+        if (joined := names.unhyphenated(word)) and (
+            joined.replace("-", "") == word or self._meant(joined)
+        ):
+            return joined
+        near = names.closest(word)
+        return near if near and self._meant(near) else None
+
+    def _meant(self, name: str) -> bool:
+        """A misspelling is read as a name that reads as a company's and that the corpus
+        writes more than once ("hikvison": Hikvision), not as a lookalike person or place met
+        once ("Yealink" is not the attorney Yelin of a court opinion, "Unitree" not "United")."""
+        return self.vendors.names.uses(name) > 1 and self._company(name)
 
     def _joined_names(
         self, match: VendorMatch, taken: set[int], found: dict[int, str], notes: list[str]
@@ -263,12 +307,15 @@ class Planner:
         for i, original, lower in words:
             if any(c.isdigit() for c in lower) or lower in NOT_VENDORS or self.known_word(lower):
                 continue
-            if acronym_or_compound(original, self.known_word):
+            new = self._new_compound(lower)
+            if acronym_or_compound(original, self.known_word) and not new:
                 continue
             rare = self.word_pieces(lower) > 1
             # The query's first word is capitalised by grammar: a name only if also rare.
-            capital = (original[:1].isupper() and (i > 0 or rare)) or (
-                len(original) > 1 and original.isupper()
+            capital = (
+                new
+                or (original[:1].isupper() and (i > 0 or rare))
+                or (len(original) > 1 and original.isupper())
             )
             # A lower-case unknown word in a longer question is left to the evidence threshold:
             # it is as often an ordinary word the corpus lacks ("shortfall") as a name.

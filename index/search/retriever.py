@@ -28,11 +28,19 @@ import numpy as np
 from index.embed.model import Embedder
 from index.search.assemble import ResultBuilder
 from index.search.brief import BriefMaker, join_names, plural
+from index.search.covered import shown_vendors
 from index.search.filters import FilterError, QueryFilters, RowFilter, parse_filters
+from index.search.legal import typed_unknown
 from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
 from index.search.passages import member, passage_search
-from index.search.phrases import TERM_OF_ART_DEPTH, question_phrases, rows_writing
+from index.search.phrases import (
+    TERM_OF_ART_DEPTH,
+    cited_sections,
+    question_phrases,
+    rows_citing_section,
+    rows_writing,
+)
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
 from index.search.scoring import fuse
@@ -113,6 +121,10 @@ class Retriever:
         return article_at(self.planner, self.index.articles, url)
 
     def answer_plan(self, plan: QueryPlan, k: int) -> Answer:
+        unknown = typed_unknown(plan.typed, plan.capitalised, self.search, self.builder.quote_of)
+        plan.missing += unknown
+        plan.name_like |= bool(unknown)
+        sections = self.sections_cited(plan)
         # An unknown vendor beside a known one ("is Sophos banned like Kaspersky?"): answer
         # about the known one and say so of the other. Beside only an agency or a place
         # ("is Acme allowed on the GSA schedule?"): nothing in the corpus about Acme.
@@ -140,6 +152,9 @@ class Retriever:
         # anything else, a place or a name some passage mentions in passing included, must be
         # close enough to some passage.
         on_topic = plan.vendorlike or self.cites(plan)
+        if len(rows) and len(sections) and evidence < self.params.min_evidence and not on_topic:
+            on_topic = True  # "what's in 47 USC 1601": a section some passage cites
+            rows, scores = self.favour(rows, scores, sections, only=not plan.named)
         if len(rows) and evidence < self.params.min_evidence and not on_topic:
             # A term of art the corpus writes as the question does ("rip and replace"): on
             # topic, answered as a cited rule number is (`favour`).
@@ -159,6 +174,21 @@ class Retriever:
                 )
             return self.weak(plan)
         return self.answer(plan, rows, scores, k)
+
+    def sections_cited(self, plan: QueryPlan) -> np.ndarray:
+        """The passages citing a section the question cites by number; a section no passage
+        cites ("what is section 230") is as unknown as a name never seen."""
+        found = []
+        for number in cited_sections(plan.text):
+            rows = rows_citing_section(
+                number, self.search.rows_naming([number]), self.builder.quote_of
+            )
+            if len(rows):
+                found.append(rows)
+            else:
+                plan.missing.append(f"section {number}")
+                plan.name_like = True
+        return union(found)
 
     # ------------------------------------------------------------------------------ ranking
 
@@ -283,30 +313,10 @@ class Retriever:
         return f" Vendors covered include: {', '.join(covered)}." if covered else ""
 
     def shown_vendors(self) -> dict[str, str]:
-        """Display name -> key of the covered vendors worth naming to a reader, best covered
-        first: named in the alias file or front matter, or read off the text with a name
-        that reads as a company's ("Huawei", "ZTE"; "Huawei Designation" shown as "Huawei"),
-        not an agency's, a law's or a place ("Bureau", "Covered List", "Chicago")."""
+        """Display name -> key of the covered vendors worth naming to a reader (covered.py)."""
         if self._shown is None:
-            self._shown = {}
-            for key in self.vendors.covered():
-                name = self.vendors.name(key) if self.vendors.is_curated(key) else self._short(key)
-                if name and name.lower() not in {n.lower() for n in self._shown}:
-                    self._shown[name] = key
+            self._shown = shown_vendors(self.vendors, self.planner.distinctive)
         return self._shown
-
-    def _short(self, key: str) -> str:
-        """A text-derived vendor's name up to its last word that reads as a name, or ""."""
-        name = self.vendors.name(key)
-        parts = name.split()
-        if self.vendors.is_place(name) or (len(parts) > 1 and name.isupper()):  # a heading
-            return ""
-        if len(parts) == 1 and name.isupper() and 3 <= len(name) <= 5:
-            return name  # "ZTE", "DJI"
-        keep = [self.planner.distinctive([p.lower()]) for p in parts]
-        if not any(keep):
-            return ""
-        return " ".join(parts[: max(i for i, k in enumerate(keep) if k) + 1])
 
 
 def union(parts: list[np.ndarray]) -> np.ndarray:

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import NotRequired, TypedDict
 
 from index.articles import Article
+from index.vendors.acronyms import law_acronyms
 from index.vendors.matcher import NameMatcher
 from index.vendors.names import (
     CORPORATE_FORMS,
@@ -35,7 +36,7 @@ from index.vendors.names import (
 from index.vendors.proper import proper_names
 from index.vendors.scan import ArticleNames, CorpusNames, scan_corpus
 
-DATA_VERSION = 16  # bump when extraction rules change: the builder then rewrites vendors.json
+DATA_VERSION = 17  # bump when extraction rules change: the builder then rewrites vendors.json
 MAX_SUBJECTS = 3
 MIN_SUBJECT_MENTIONS = 2
 # A name the headline does not use is still the subject with this many mentions, twice the next.
@@ -61,6 +62,7 @@ class VendorData(TypedDict):
     about: list[list[str]]  # per article: the entity keys it is about
     mentions: dict[str, list[int]]  # entity key -> passage rows that name it
     duplicates: NotRequired[list[list[int]]]  # near-duplicate article groups (the builder's)
+    acronyms: NotRequired[dict[str, str]]  # `law_acronyms`: "asda" -> "American Security Drone Act"
 
 
 def build_vendor_data(
@@ -82,6 +84,7 @@ def build_vendor_data(
         "lookup": builder.lookup,
         "about": about,
         "mentions": builder.passage_mentions(articles, rows),
+        "acronyms": law_acronyms(articles),
     }
 
 

@@ -81,6 +81,26 @@ class NameTerms:
     def __init__(self, table: dict[str, list]) -> None:
         self.table = table
         self._fuzzy_pool = sorted(w for w in table if len(w) >= 4 and w.isalpha())
+        # A hyphenated name typed without its hyphen ("dlink" for "D-Link").
+        self._unhyphenated = {
+            w.replace("-", ""): w for w in table if "-" in w and w.replace("-", "") not in table
+        }
+        self._unhyphenated_pool = sorted(self._unhyphenated)
+
+    def unhyphenated(self, word: str) -> str | None:
+        """The hyphenated name `word` is, typed without its hyphen or its hyphen elsewhere
+        ("dlink", "dl-ink": "d-link"), or spelt wrong ("d-lnik"; at most `max_edits`)."""
+        joined = word.replace("-", "")
+        if joined in self._unhyphenated or len(joined) < 4 or not self._unhyphenated:
+            return self._unhyphenated.get(joined)
+        pool, cutoff = self._unhyphenated_pool, max_edits(joined)
+        near = process.extractOne(joined, pool, scorer=OSA.distance, score_cutoff=cutoff)
+        return self._unhyphenated[near[0]] if near else None
+
+    def uses(self, word: str) -> int:
+        """How often the corpus writes `word` capitalised (0 for a word it never does)."""
+        entry = self.table.get(word)
+        return int(entry[0]) if entry else 0
 
     def is_name(self, word: str) -> bool:
         return word in self.table

@@ -57,6 +57,7 @@ class VendorIndex:
         }
         self.articles = articles
         self.names = NameTerms(data.get("proper", {}))
+        self.acronyms: dict[str, str] = data.get("acronyms", {})  # absent in older generations
         self.about_articles: dict[str, list[int]] = defaultdict(list)
         for idx, keys in enumerate(self.about):
             for key in keys:
