@@ -50,6 +50,7 @@ class ResultBuilder:
     def result(self, row: int, score: float, query: str, vendor_terms: tuple[str, ...]) -> Result:
         article_idx, start, end = (int(x) for x in self.index.passages[row])
         quote = self.quote_of(row)
+        table = self.index.sentences  # None: worked out from the quote (an older index)
         return Result(
             rank=0,
             score=score,
@@ -58,7 +59,12 @@ class ResultBuilder:
             start=start,
             end=end,
             highlights=key_sentences(
-                quote, query, idf=self.idf, vendor_terms=vendor_terms, max_sentences=2
+                quote,
+                query,
+                idf=self.idf,
+                vendor_terms=vendor_terms,
+                max_sentences=2,
+                read=table.of(row) if table is not None else None,
             ),
             vendors=[self.vendors.name(v) for v in self.vendors.about[article_idx]],
         )

@@ -1,5 +1,5 @@
-"""The files of one new generation: articles, passages, vectors, FAISS, BM25, vendor data and
-the manifest that lists them (`generations.py` has the layout; `builder.py` decides what goes in)."""
+"""The files of one new generation: articles, passages, vectors, FAISS, BM25, each passage's
+sentences and their terms, vendor data and the manifest that lists them (`generations.py` has the layout; `builder.py` decides what goes in)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from index.store.generations import (
 )
 from index.store.lexical import LexicalIndex
 from index.store.passages import CHUNKING
+from index.store.sentences import SENTENCES, SentenceTable
 from index.text.chunking import embedding_input
 from index.text.identifiers import identifier_rows
 from index.vendors.extract import build_vendor_data
@@ -47,8 +48,12 @@ def write_generation(
     np.save(directory / EMBEDDINGS, vectors)
     dense, spec = build_dense(vectors)
     save_dense(dense, directory / DENSE)
-    lexical_texts = [embedding_input(articles[a].title, articles[a].text[s:e]) for a, s, e in rows]
+    quotes = [articles[a].text[s:e] for a, s, e in rows]
+    lexical_texts = [
+        embedding_input(articles[a].title, q) for (a, _, _), q in zip(rows, quotes, strict=True)
+    ]
     LexicalIndex.build(lexical_texts).save(directory / LEXICAL)
+    SentenceTable.build(quotes).save(directory / SENTENCES)
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": model_id,

@@ -1,0 +1,124 @@
+"""Each passage's sentences and the BM25 terms of each, worked out when a generation is written,
+so that an answer reads its quotes' key-sentence material instead of computing it per quote
+(`text/highlight.py`: segmenting and stemming a fresh quote cost ~0.5 ms of every answer at
+100k passages, `benchmarks/path_stages.py`).
+
+The files, in `sentences/` of a generation (.npy files memory-mapped at load)::
+
+    rows.npy      int64 (passages + 1): passage p's sentences are rows[p]:rows[p + 1]
+    spans.npy     int32 (sentences, 2): start and end of each, relative to its passage
+    terms_at.npy  int64 (sentences + 1): sentence s's terms are terms[terms_at[s]:terms_at[s+1]]
+    terms.npy     int32: term ids, each sentence's distinct terms in the order they first occur
+    vocab.txt     the terms, one a line (a term's id is its line number)
+
+They hold exactly what `highlight.sentence_terms(quote)` computes for the passage's text (a
+test compares the two on every passage). A generation written before them has none: its key
+sentences are computed from the quote, as they always were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import IndexCorruptError
+from index.store.generations import REBUILD_HINT
+from index.text.chunking import sentences
+from index.text.highlight import SentenceTerms, sentence_stems
+
+SENTENCES = "sentences"
+_FILES = ("rows.npy", "spans.npy", "terms_at.npy", "terms.npy")
+
+
+class SentenceTable:
+    """Sentence spans and term sets per passage row (`of`), as `highlight.sentence_terms`."""
+
+    def __init__(
+        self,
+        rows: np.ndarray,
+        spans: np.ndarray,
+        terms_at: np.ndarray,
+        terms: np.ndarray,
+        vocab: list[str],
+    ) -> None:
+        self.rows, self.spans, self.terms_at, self.terms = rows, spans, terms_at, terms
+        self.vocab = vocab
+
+    @property
+    def size(self) -> int:
+        return len(self.rows) - 1
+
+    def of(self, row: int) -> SentenceTerms:
+        """Passage `row`'s sentence spans (inside its text) and the terms of each."""
+        first, last = self.rows[row : row + 2].tolist()
+        if first == last:
+            return (), ()
+        bounds = self.terms_at[first : last + 1].tolist()
+        base = bounds[0]
+        words = list(map(self.vocab.__getitem__, self.terms[base : bounds[-1]].tolist()))
+        sets = tuple(frozenset(words[a - base : b - base]) for a, b in pairwise(bounds))
+        return tuple(map(tuple, self.spans[first:last].tolist())), sets  # type: ignore[return-value]
+
+    @classmethod
+    def build(cls, texts: Iterable[str]) -> SentenceTable:
+        """The table for passages of `texts` (one text per row)."""
+        vocab: dict[str, int] = {}
+        rows, spans, terms_at, terms = [0], [], [0], []
+        for text in texts:
+            found = sentences(text)
+            for span, stems in zip(found, sentence_stems(text, found), strict=True):
+                spans.append((span.start, span.end))
+                terms.extend(vocab.setdefault(t, len(vocab)) for t in dict.fromkeys(stems))
+                terms_at.append(len(terms))
+            rows.append(len(spans))
+        return cls(
+            np.asarray(rows, dtype=np.int64),
+            np.asarray(spans, dtype=np.int32).reshape(-1, 2),
+            np.asarray(terms_at, dtype=np.int64),
+            np.asarray(terms, dtype=np.int32),
+            list(vocab),
+        )
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, array in zip(
+            _FILES, (self.rows, self.spans, self.terms_at, self.terms), strict=True
+        ):
+            np.save(directory / name, array)
+        (directory / "vocab.txt").write_text("\n".join(self.vocab), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, passages: int) -> SentenceTable | None:
+        """The table of a generation, or None for one written before tables were."""
+        if not directory.is_dir():
+            return None
+        try:
+            arrays = [
+                np.asarray(np.load(directory / name, mmap_mode="r", allow_pickle=False))
+                for name in _FILES
+            ]
+            text = (directory / "vocab.txt").read_text(encoding="utf-8")
+        except (OSError, ValueError, UnicodeDecodeError):
+            raise IndexCorruptError(f"{directory} is unreadable; {REBUILD_HINT}") from None
+        table = cls(*arrays, vocab=text.split("\n") if text else [])
+        if not table._consistent(passages):
+            raise IndexCorruptError(f"{directory} does not fit the passages; {REBUILD_HINT}")
+        return table
+
+    def _consistent(self, passages: int) -> bool:
+        """The shapes and ends agree (reading every term id to check its range would page in
+        the whole file at load; the manifest's sizes and hashes guard the contents)."""
+        rows, spans, terms_at, terms = self.rows, self.spans, self.terms_at, self.terms
+        return (
+            rows.ndim == 1
+            and len(rows) == passages + 1
+            and spans.ndim == 2
+            and spans.shape[1] == 2
+            and int(rows[0]) == 0
+            and int(rows[-1]) == len(spans)
+            and len(terms_at) == len(spans) + 1
+            and int(terms_at[-1]) == len(terms)
+        )
