@@ -46,9 +46,32 @@ def rows_writing(
     phrases: list[list[str]], rows: np.ndarray, text_of: Callable[[int], str]
 ) -> np.ndarray:
     """Those of `rows` that contain one of `phrases` in its order, nothing but spaces or
-    punctuation between its words (one pattern for all of them, one search per passage)."""
+    punctuation between its words (one pattern for all of them, one search per passage).
+
+    The pattern (compiling it was most of this lookup's cost) is made only of the phrases
+    some passage may write, and searched only in those passages: an ASCII passage that lacks
+    one of an ASCII phrase's words, lower-cased, cannot write it. Anything else (a word or a
+    passage outside ASCII, where ignoring case also matches "K", the Kelvin sign, to "k") is
+    left to the pattern."""
     if not phrases or len(rows) == 0:
         return np.zeros(0, dtype=np.int64)
-    alternatives = "|".join(r"\W+".join(re.escape(w) for w in words) for words in phrases)
+    words = [frozenset(p) if all(w.isascii() for w in p) else None for p in phrases]
+    asked = frozenset().union(*(w for w in words if w is not None))
+    needed: set[int] = set()
+    searched: list[tuple[int, str]] = []
+    for row in rows.tolist():
+        text = text_of(row)
+        if text.isascii():
+            lower = text.lower()
+            present = {w for w in asked if w in lower}
+            live = {i for i, w in enumerate(words) if w is None or w <= present}
+        else:
+            live = set(range(len(phrases)))
+        if live:
+            needed |= live
+            searched.append((row, text))
+    if not needed:
+        return np.zeros(0, dtype=np.int64)
+    alternatives = "|".join(r"\W+".join(re.escape(w) for w in phrases[i]) for i in sorted(needed))
     pattern = re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
-    return np.array([r for r in rows.tolist() if pattern.search(text_of(r))], dtype=np.int64)
+    return np.array([r for r, text in searched if pattern.search(text)], dtype=np.int64)
