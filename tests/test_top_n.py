@@ -76,16 +76,3 @@ def test_top_n_is_the_plain_partition_over_every_match(lexical):
         narrowed += len(scores) // GROUP > 50 and np.count_nonzero(scores > 0) > 50
     assert narrowed > 100  # the narrowed branch was taken, not only the plain one
     assert len(top_n(np.zeros(10, np.float32), 5)) == 0
-
-
-def test_lexical_scores_are_bm25s_get_scores_bit_for_bit(lexical):
-    """`LexicalIndex.scores` sums the postings itself (issue 14: faster); it must give bm25s's
-    `get_scores`, to the bit, for one term and many (sums of 3+ float32 terms are where a
-    different order of addition shows)."""
-    queries = _queries(lexical)
-    assert any(len(q) >= 3 for q in queries) and any(len(q) == 1 for q in queries)
-    for tokens in queries:
-        got = lexical.scores(tokens)
-        expected = np.asarray(lexical.retriever.get_scores(tokens), dtype=np.float32)
-        assert got.dtype == np.float32 and got.tobytes() == expected.tobytes(), tokens
-        assert np.count_nonzero(got)

@@ -24,32 +24,10 @@ class LexicalIndex:
         self.size = size
         self.vocab: dict = getattr(retriever, "vocab_dict", {}) or {}
         self._best: dict[int, float] = {}  # term id -> its best score in any passage
-        postings = retriever.scores
-        # Plain arrays over the (possibly mapped) postings: slicing an np.memmap goes through
-        # its Python-level __getitem__.
-        self._data = np.asarray(postings["data"])
-        self._rows = np.asarray(postings["indices"])
-        self._indptr = np.asarray(postings["indptr"])
-        self._summed = (  # what `scores` computes itself; else bm25s does
-            retriever.nonoccurrence_array is None and np.dtype(retriever.dtype) == np.float32
-        )
 
     def scores(self, tokens: list[str]) -> np.ndarray:
-        """Every passage's BM25 for `tokens` (all in `vocab`), float32: bm25s's `get_scores`,
-        bit for bit. For its default BM25 (no score for absent terms) that is each term's
-        stored per-passage scores added with `np.add.at`, term by term in the query's order,
-        which is done here in one call with the rows as intp (bm25s passes int32 slices,
-        which `np.add.at` adds ~25% slower), without its per-call checks; tests/test_top_n.py
-        compares the two bytes for bytes."""
-        if not self._summed:
-            return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)
-        scores = np.zeros(self.retriever.scores["num_docs"], dtype=np.float32)
-        indptr, vocab = self._indptr, self.vocab
-        spans = [(int(indptr[t]), int(indptr[t + 1])) for t in (vocab[token] for token in tokens)]
-        if spans:
-            rows = np.concatenate([self._rows[a:b] for a, b in spans]).astype(np.intp)
-            np.add.at(scores, rows, np.concatenate([self._data[a:b] for a, b in spans]))
-        return scores
+        """Every passage's BM25 for `tokens` (all in `vocab`), float32 (bm25s's `get_scores`)."""
+        return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)
 
     def ceiling(self, tokens: list[str]) -> float:
         """The best BM25 any passage could reach for `tokens`: the sum of each term's best
