@@ -46,12 +46,15 @@ def test_passages_naming_a_name_are_kept_per_name_read_only_and_only_when_few(mo
     assert ("huawei",) not in search._naming
 
 
-def test_member_is_isin():
+def test_member_is_isin_and_unique_is_np_unique():
     rng = np.random.default_rng(6)
     for _ in range(500):
         values = rng.integers(0, 40, rng.integers(0, 30))
         pool = rng.integers(0, 40, rng.integers(0, 30))
         assert np.array_equal(member(values, pool), np.isin(values, pool))
+        for array in (values, values.astype(np.int32), pool[:1]):
+            got, expected = passages.unique(array), np.unique(array)
+            assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
 
 
 QUOTES = [
@@ -144,6 +147,7 @@ def test_term_of_art_rows_are_those_the_plain_pattern_finds():
         "Secure and Trusted Communications Networks Act reimbursement program.",
         "Nothing here about any of that; a clean supply chain rule, in plain ASCII.",
         "RIP AND REPLACE, in capitals, across\nlines: rip\nand\nreplace.",
+        "THE CLEAN NETWORK PROGRAM, IN CAPITALS ONLY.",
     ]
     questions = [
         "what is the rip and replace program",

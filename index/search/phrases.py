@@ -21,6 +21,7 @@ from index.search.query_words import ASKING_WORDS, BRIEF_FILLER, STOP_WORDS
 MIN_WORDS, MAX_WORDS = 3, 5
 TERM_OF_ART_DEPTH = 20  # the ranked candidates read for a term of art
 _WORD = re.compile(r"[^\W_][\w'’\-]*")
+_RUN = re.compile(r"\w+")
 _EDGE = STOP_WORDS | ASKING_WORDS | BRIEF_FILLER
 
 
@@ -49,22 +50,21 @@ def rows_writing(
     punctuation between its words (one pattern for all of them, one search per passage).
 
     The pattern (compiling it was most of this lookup's cost) is made only of the phrases
-    some passage may write, and searched only in those passages: an ASCII passage that lacks
-    one of an ASCII phrase's words, lower-cased, cannot write it. Anything else (a word or a
-    passage outside ASCII, where ignoring case also matches "K", the Kelvin sign, to "k") is
-    left to the pattern."""
+    some passage may write, and searched only in those passages. An ASCII passage can write
+    an ASCII phrase only if the phrase's word runs (`\\w+`) are consecutive word runs of the
+    passage, lower-cased: the pattern matches from a word boundary to one, with only non-word
+    characters between the runs. Anything else (a word or a passage outside ASCII, where
+    ignoring case also matches "K", the Kelvin sign, to "k") is left to the pattern."""
     if not phrases or len(rows) == 0:
         return np.zeros(0, dtype=np.int64)
-    words = [frozenset(p) if all(w.isascii() for w in p) else None for p in phrases]
-    asked = frozenset().union(*(w for w in words if w is not None))
+    keys = [_runs(" ".join(p)) if all(w.isascii() for w in p) else None for p in phrases]
     needed: set[int] = set()
     searched: list[tuple[int, str]] = []
     for row in rows.tolist():
         text = text_of(row)
         if text.isascii():
-            lower = text.lower()
-            present = {w for w in asked if w in lower}
-            live = {i for i, w in enumerate(words) if w is None or w <= present}
+            runs = _runs(text.lower())
+            live = {i for i, key in enumerate(keys) if key is None or key in runs}
         else:
             live = set(range(len(phrases)))
         if live:
@@ -75,3 +75,8 @@ def rows_writing(
     alternatives = "|".join(r"\W+".join(re.escape(w) for w in phrases[i]) for i in sorted(needed))
     pattern = re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
     return np.array([r for r, text in searched if pattern.search(text)], dtype=np.int64)
+
+
+def _runs(text: str) -> str:
+    """The word runs of `text`, each between single spaces: " rip and replace "."""
+    return f" {' '.join(_RUN.findall(text))} "
