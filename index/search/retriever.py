@@ -31,7 +31,7 @@ from index.search.brief import BriefMaker, join_names, plural
 from index.search.filters import FilterError, QueryFilters, RowFilter, parse_filters
 from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
-from index.search.passages import member, passage_search
+from index.search.passages import member, passage_search, unique
 from index.search.phrases import TERM_OF_ART_DEPTH, question_phrases, rows_writing
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
@@ -309,7 +309,7 @@ class Retriever:
 
 def union(parts: list[np.ndarray]) -> np.ndarray:
     """The rows of any of `parts`, sorted, each once."""
-    return np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
+    return unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
 def summary(results: list[Result]) -> str:
