@@ -44,12 +44,12 @@ class ResultBuilder:
 
     def quote_of(self, row: int) -> str:
         """The text of passage `row`."""
-        article_idx, start, end = (int(x) for x in self.index.passages[row])
+        article_idx, start, end = self.index.passages[row].tolist()
         return self.index.articles[article_idx].text[start:end]
 
     def result(self, row: int, score: float, query: str, vendor_terms: tuple[str, ...]) -> Result:
-        article_idx, start, end = (int(x) for x in self.index.passages[row])
-        quote = self.quote_of(row)
+        article_idx, start, end = self.index.passages[row].tolist()
+        quote = self.index.articles[article_idx].text[start:end]
         table = self.index.sentences  # None: worked out from the quote (an older index)
         return Result(
             rank=0,

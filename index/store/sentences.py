@@ -19,6 +19,7 @@ sentences are computed from the quote, as they always were.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -46,13 +47,21 @@ class SentenceTable:
     ) -> None:
         self.rows, self.spans, self.terms_at, self.terms = rows, spans, terms_at, terms
         self.vocab = vocab
+        # Kept for the passages quoted most recently, as `highlight.sentence_terms` keeps them
+        # per quote: answers about one vendor quote the same passages (about half of the
+        # passages `benchmarks.query_latency`'s fresh questions quote were quoted before).
+        self.of = lru_cache(maxsize=4096)(self._of)  # type: ignore[method-assign]
 
     @property
     def size(self) -> int:
         return len(self.rows) - 1
 
     def of(self, row: int) -> SentenceTerms:
-        """Passage `row`'s sentence spans (inside its text) and the terms of each."""
+        """Passage `row`'s sentence spans (inside its text) and the terms of each (read-only:
+        shared between answers)."""
+        return self._of(row)
+
+    def _of(self, row: int) -> SentenceTerms:
         first, last = self.rows[row : row + 2].tolist()
         if first == last:
             return (), ()
