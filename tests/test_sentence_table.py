@@ -4,8 +4,10 @@ index written without them (an older one) still answers, with the same answers."
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -134,3 +136,25 @@ def test_a_table_that_does_not_fit_the_passages_is_a_one_line_error(built, tmp_p
     with pytest.raises(IndexCorruptError) as caught:
         SentenceTable.load(table, len(rows) - 1)
     assert "\n" not in str(caught.value) and "--rebuild" in str(caught.value)
+
+
+def test_a_retriever_freezes_what_it_loaded_and_dropping_it_frees_it_without_the_collector(
+    built, embedder
+):
+    """`Retriever` takes the loaded index out of the cyclic collector's sight (`gc.freeze`);
+    that is safe only while nothing it holds is in a reference cycle: a hot swap drops the
+    old retriever, which reference counting alone must free (else it stays, frozen)."""
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    stored = open_index(built[1], MODEL_ID)
+    retriever = Retriever(stored, embedder)
+    assert gc.get_freeze_count() > 0
+    assert answers(stored, embedder)[0]["results"]
+    retriever.ask("quillon")  # its own caches filled too
+    alive = [weakref.ref(o) for o in (stored, stored.sentences, retriever.search, retriever)]
+    gc.disable()
+    try:
+        del stored, retriever
+        assert [ref() for ref in alive] == [None] * len(alive)
+    finally:
+        gc.enable()

@@ -19,7 +19,6 @@ sentences are computed from the quote, as they always were.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from index.text.highlight import SentenceTerms, sentence_stems
 
 SENTENCES = "sentences"
 _FILES = ("rows.npy", "spans.npy", "terms_at.npy", "terms.npy")
+MAX_KEPT = 4096  # passages whose sentences are kept once read
 
 
 class SentenceTable:
@@ -49,8 +49,9 @@ class SentenceTable:
         self.vocab = vocab
         # Kept for the passages quoted most recently, as `highlight.sentence_terms` keeps them
         # per quote: answers about one vendor quote the same passages (about half of the
-        # passages `benchmarks.query_latency`'s fresh questions quote were quoted before).
-        self.of = lru_cache(maxsize=4096)(self._of)  # type: ignore[method-assign]
+        # passages `benchmarks.query_latency`'s fresh questions quote were quoted before). A
+        # plain dict, not an lru_cache of a bound method: that would be a reference cycle.
+        self._kept: dict[int, SentenceTerms] = {}
 
     @property
     def size(self) -> int:
@@ -59,9 +60,14 @@ class SentenceTable:
     def of(self, row: int) -> SentenceTerms:
         """Passage `row`'s sentence spans (inside its text) and the terms of each (read-only:
         shared between answers)."""
-        return self._of(row)
+        kept = self._kept.get(row)
+        if kept is None:
+            if len(self._kept) >= MAX_KEPT:
+                self._kept.clear()
+            kept = self._kept[row] = self._read(row)
+        return kept
 
-    def _of(self, row: int) -> SentenceTerms:
+    def _read(self, row: int) -> SentenceTerms:
         first, last = self.rows[row : row + 2].tolist()
         if first == last:
             return (), ()
