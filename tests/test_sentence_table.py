@@ -21,6 +21,7 @@ from index.store.generations import MANIFEST, current_generation
 from index.store.reader import open_index
 from index.store.sentences import SENTENCES, SentenceTable
 from index.text import highlight
+from index.text.chunking import sentences
 
 MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -83,7 +84,19 @@ def test_answers_with_the_table_are_the_answers_without_it(built, embedder):
     assert answers(stored, embedder) == with_table
 
 
-def test_an_incremental_build_writes_the_table_of_the_new_passages_too(built, embedder, tmp_path):
+def test_an_incremental_build_writes_the_table_of_the_new_passages_too(
+    built, embedder, tmp_path, monkeypatch
+):
+    """Unchanged articles' rows are copied from the previous table (only the new article's
+    passages are segmented), and the whole new table is still what the quotes give."""
+    import index.store.sentences as table_module
+
+    segmented: list[str] = []
+
+    def counting(text, within=None):  # type: ignore[no-untyped-def]
+        segmented.append(text)
+        return sentences(text, within)
+
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(built[0], corpus)
     shutil.copytree(built[1], index_dir)
@@ -95,10 +108,13 @@ def test_an_incremental_build_writes_the_table_of_the_new_passages_too(built, em
         "flaws.\n\nOrbixtel said it would appeal. The rule takes effect in March.\n",
         encoding="utf-8",
     )
+    monkeypatch.setattr(table_module, "sentences", counting)
     report = build_index(corpus, index_dir, MODEL_ID, lambda: embedder)
     assert report.added == ["new-article"]
     stored = open_index(index_dir, MODEL_ID)
     assert stored.size > before and stored.sentences is not None
+    assert len(segmented) == stored.size - before  # the new article's passages, no others'
+    assert all("Orbixtel" in text or "March" in text for text in segmented)
     for row, quote in enumerate(quotes_of(stored)):
         assert stored.sentences.of(row) == lazily(quote), quote
     answer = Retriever(stored, embedder).ask("were Orbixtel routers removed?")

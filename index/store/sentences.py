@@ -18,7 +18,7 @@ sentences are computed from the quote, as they always were.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
 
@@ -78,24 +78,33 @@ class SentenceTable:
         return tuple(map(tuple, self.spans[first:last].tolist())), sets  # type: ignore[return-value]
 
     @classmethod
-    def build(cls, texts: Iterable[str]) -> SentenceTable:
-        """The table for passages of `texts` (one text per row)."""
-        vocab: dict[str, int] = {}
-        rows, spans, terms_at, terms = [0], [], [0], []
-        for text in texts:
-            found = sentences(text)
-            for span, stems in zip(found, sentence_stems(text, found), strict=True):
-                spans.append((span.start, span.end))
-                terms.extend(vocab.setdefault(t, len(vocab)) for t in dict.fromkeys(stems))
-                terms_at.append(len(terms))
-            rows.append(len(spans))
-        return cls(
-            np.asarray(rows, dtype=np.int64),
-            np.asarray(spans, dtype=np.int32).reshape(-1, 2),
-            np.asarray(terms_at, dtype=np.int64),
-            np.asarray(terms, dtype=np.int32),
-            list(vocab),
-        )
+    def build(
+        cls,
+        texts: Sequence[str],
+        previous: SentenceTable | None = None,
+        same_as: Sequence[int | None] = (),
+    ) -> SentenceTable:
+        """The table for passages of `texts` (one text per row). A row with `same_as[row]`
+        not None is that row of `previous` (the same passage text, in an unchanged article):
+        its arrays are copied, not segmented again. The vocabulary starts as `previous`'s, so
+        copied term ids stay valid."""
+        vocab = {t: i for i, t in enumerate(previous.vocab)} if previous is not None else {}
+        pieces = _Pieces()
+        row = 0
+        while row < len(texts):
+            old = same_as[row] if previous is not None and row < len(same_as) else None
+            if old is None:
+                pieces.add_text(texts[row], vocab)
+                row += 1
+                continue
+            run = 1  # consecutive rows copied from consecutive old rows: one slice each
+            while row + run < len(texts) and row + run < len(same_as):
+                if same_as[row + run] != old + run:
+                    break
+                run += 1
+            pieces.add_copy(previous, old, old + run)  # type: ignore[arg-type]
+            row += run
+        return pieces.table(list(vocab))
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -136,4 +145,67 @@ class SentenceTable:
             and int(rows[-1]) == len(spans)
             and len(terms_at) == len(spans) + 1
             and int(terms_at[-1]) == len(terms)
+        )
+
+
+class _Pieces:
+    """A table being built: per passage its sentence count, per sentence its span and term
+    count, and the term ids; new passages gathered as lists, copied runs as array slices,
+    joined at the end."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._new()
+
+    def _new(self) -> None:
+        self.counts: list[int] = []
+        self.spans: list[tuple[int, int]] = []
+        self.lengths: list[int] = []
+        self.terms: list[int] = []
+
+    def _flush(self) -> None:
+        if self.counts:
+            self.parts.append(
+                (
+                    np.asarray(self.counts, dtype=np.int64),
+                    np.asarray(self.spans, dtype=np.int32).reshape(-1, 2),
+                    np.asarray(self.lengths, dtype=np.int64),
+                    np.asarray(self.terms, dtype=np.int32),
+                )
+            )
+            self._new()
+
+    def add_text(self, text: str, vocab: dict[str, int]) -> None:
+        found = sentences(text)
+        for span, stems in zip(found, sentence_stems(text, found), strict=True):
+            self.spans.append((span.start, span.end))
+            before = len(self.terms)
+            self.terms.extend(vocab.setdefault(t, len(vocab)) for t in dict.fromkeys(stems))
+            self.lengths.append(len(self.terms) - before)
+        self.counts.append(len(found))
+
+    def add_copy(self, table: SentenceTable, first: int, last: int) -> None:
+        """Rows first..last-1 of `table`, as they are."""
+        self._flush()
+        s0, s1 = int(table.rows[first]), int(table.rows[last])
+        t0, t1 = int(table.terms_at[s0]), int(table.terms_at[s1])
+        self.parts.append(
+            (
+                np.diff(table.rows[first : last + 1]),
+                np.asarray(table.spans[s0:s1]).reshape(-1, 2),
+                np.diff(table.terms_at[s0 : s1 + 1]),
+                np.asarray(table.terms[t0:t1]),
+            )
+        )
+
+    def table(self, vocab: list[str]) -> SentenceTable:
+        self._flush()
+        counts, spans, lengths, terms = ([part[i] for part in self.parts] for i in range(4))
+        zero = np.zeros(1, dtype=np.int64)
+        return SentenceTable(
+            np.cumsum(np.concatenate([zero, *counts])).astype(np.int64),
+            np.concatenate([np.zeros((0, 2), np.int32), *spans]).astype(np.int32),
+            np.cumsum(np.concatenate([zero, *lengths])).astype(np.int64),
+            np.concatenate([np.zeros(0, np.int32), *terms]).astype(np.int32),
+            vocab,
         )

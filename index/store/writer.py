@@ -39,7 +39,10 @@ def write_generation(
     article_meta: dict[str, dict],
     corpus_files: dict[str, str] | None = None,
     skipped: list[tuple[str, str]] | None = None,
+    sentences_from: tuple[SentenceTable, list[int | None]] | None = None,
 ) -> None:
+    """`sentences_from`: the previous generation's sentence table and, per row, the row there
+    holding the same passage (None: a new one), so unchanged articles' sentences are copied."""
     with open(directory / ARTICLES, "w", encoding="utf-8") as handle:
         for article in articles:
             handle.write(json.dumps(article.to_record(), ensure_ascii=False) + "\n")
@@ -53,7 +56,8 @@ def write_generation(
         embedding_input(articles[a].title, q) for (a, _, _), q in zip(rows, quotes, strict=True)
     ]
     LexicalIndex.build(lexical_texts).save(directory / LEXICAL)
-    SentenceTable.build(quotes).save(directory / SENTENCES)
+    previous, same_as = sentences_from or (None, [])
+    SentenceTable.build(quotes, previous, same_as).save(directory / SENTENCES)
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": model_id,
