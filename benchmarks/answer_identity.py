@@ -16,7 +16,9 @@ with sorted keys. Every question is asked twice, the second pass after all the f
 answer that depends on what was asked before (a cache) fails the dump itself.
 
 `diff` prints each question whose answer differs (the first differing field) and exits 1 if
-any does, 0 when the two dumps are byte-identical question by question.
+any does, 0 when the two dumps are byte-identical question by question. `--any-generation`
+leaves out the index generation's name (`Answer.index["generation"]`, a build's timestamp):
+for a change that rebuilds the indexes, where everything else must still be identical.
 """
 
 from __future__ import annotations
@@ -105,9 +107,17 @@ def first_difference(a: object, b: object, where: str = "") -> str:
     return f"{where or '.'}: {a!r} != {b!r}"
 
 
-def diff(before: Path, after: Path) -> int:
+def _without_generation(line: str) -> str:
+    record = json.loads(line)
+    record["answer"].get("index", {}).pop("generation", None)
+    return json.dumps(record, sort_keys=True)
+
+
+def diff(before: Path, after: Path, any_generation: bool = False) -> int:
     old = before.read_text(encoding="utf-8").splitlines()
     new = after.read_text(encoding="utf-8").splitlines()
+    if any_generation:
+        old, new = [_without_generation(x) for x in old], [_without_generation(x) for x in new]
     if len(old) != len(new):
         print(f"{len(old)} answers in {before}, {len(new)} in {after}")
         return 1
@@ -131,11 +141,14 @@ def main() -> int:
     diffing = commands.add_parser("diff", help="compare two dumps")
     diffing.add_argument("before", type=Path)
     diffing.add_argument("after", type=Path)
+    diffing.add_argument(
+        "--any-generation", action="store_true", help="ignore the index generation's name"
+    )
     args = parser.parse_args()
     if args.command == "dump":
         dump(args.out, parse_sizes(args.size)[0], args.synthetic)
         return 0
-    return diff(args.before, args.after)
+    return diff(args.before, args.after, args.any_generation)
 
 
 if __name__ == "__main__":

@@ -46,12 +46,15 @@ def test_passages_naming_a_name_are_kept_per_name_read_only_and_only_when_few(mo
     assert ("huawei",) not in search._naming
 
 
-def test_member_is_isin():
+def test_member_is_isin_and_unique_is_np_unique():
     rng = np.random.default_rng(6)
     for _ in range(500):
         values = rng.integers(0, 40, rng.integers(0, 30))
         pool = rng.integers(0, 40, rng.integers(0, 30))
         assert np.array_equal(member(values, pool), np.isin(values, pool))
+        for array in (values, values.astype(np.int32), pool[:1]):
+            got, expected = passages.unique(array), np.unique(array)
+            assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
 
 
 QUOTES = [
@@ -117,3 +120,51 @@ def test_list_status_follows_a_snapshot_replaced_after_it_was_screened(tmp_path)
     replacement.replace(manifest)  # as a sync does: a new file
     [after] = provider.for_names(["Huawei"], ["Huawei"])
     assert not any("FCC" in h["list_name"] for h in after["lists"])
+
+
+def _rows_writing_plainly(phrases, rows, text_of):  # type: ignore[no-untyped-def]
+    """The term-of-art lookup before its word check: one pattern of every phrase, every row."""
+    import re
+
+    if not phrases or len(rows) == 0:
+        return np.zeros(0, dtype=np.int64)
+    alternatives = "|".join(r"\W+".join(re.escape(w) for w in words) for words in phrases)
+    pattern = re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+    return np.array([r for r in rows.tolist() if pattern.search(text_of(r))], dtype=np.int64)
+
+
+def test_term_of_art_rows_are_those_the_plain_pattern_finds():
+    """The word check before the pattern drops only passages and phrases the pattern could not
+    match, also where ignoring case matches a letter outside ASCII (the Kelvin sign "K" is
+    "k", the long "ſ" is "s") and where a phrase's words run across punctuation."""
+    from index.search.phrases import question_phrases, rows_writing
+
+    texts = [
+        "Agencies must rip and replace Huawei gear; the Rip-and-Replace program pays for it.",
+        "The Clean Network program, announced in 2020, named five lines of effort.",
+        "They rip out and then replace nothing.",
+        "The \u212aaspersky ban in force (a Kelvin sign) and the clean ſupply chain.",
+        "Secure and Trusted Communications Networks Act reimbursement program.",
+        "Nothing here about any of that; a clean supply chain rule, in plain ASCII.",
+        "RIP AND REPLACE, in capitals, across\nlines: rip\nand\nreplace.",
+        "THE CLEAN NETWORK PROGRAM, IN CAPITALS ONLY.",
+    ]
+    questions = [
+        "what is the rip and replace program",
+        "has the clean network program ended",
+        "is the kaspersky ban in force",
+        "how does the clean supply chain rule work",
+        "how does the clean ſupply chain rule work",  # a long s, matching "s"
+        "what does the trusted communications networks act reimburse",
+        "who pays for replace rip",
+    ]
+    rows = np.arange(len(texts))
+    found = 0
+    for question in questions:
+        phrases = question_phrases(question, lambda w: True)
+        assert phrases, question
+        for subset in (rows, rows[::2], rows[1::2], rows[:0]):
+            got = rows_writing(phrases, subset, texts.__getitem__)
+            assert np.array_equal(got, _rows_writing_plainly(phrases, subset, texts.__getitem__))
+            found += len(got)
+    assert found >= 6  # the check above compared passages found, not only empty answers

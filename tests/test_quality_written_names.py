@@ -66,3 +66,15 @@ def test_names_are_read_as_capitalised_runs():
         ["Peru", "Telecom", "Americas"]
     ]
     assert written_names("is kaspersky banned?") == []
+
+
+def test_a_phrase_is_found_whatever_the_case_of_its_words():
+    """`rows_writing` skips passages that cannot hold a phrase before running its pattern;
+    that check must ignore case as the pattern does (names arrive capitalised)."""
+    import numpy as np
+
+    from index.search.phrases import rows_writing
+
+    texts = ["Peru Telecom (Americas) Corp. filed.", "peru telecom americas", "Peru Unicom"]
+    found = rows_writing([["Peru", "Telecom", "Americas"]], np.arange(3), texts.__getitem__)
+    assert found.tolist() == [0, 1]

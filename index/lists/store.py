@@ -29,6 +29,8 @@ from index.lists.sources import EXTENSIONS, parse_file
 MANIFEST = "manifest.json"
 SHIPPED = Path(__file__).resolve().parents[2] / "corpus" / "lists"
 _cache: dict[tuple, ListSnapshot] = {}
+_last: dict[tuple, ListSnapshot] = {}  # the manifests' stamps -> the snapshot they gave
+_manifest_paths: dict[tuple[Path, Path], tuple[str, ...]] = {}
 _manifests: dict[Path, tuple[tuple[int, int, int], object]] = {}
 # (manifest path, origin) -> (stamp, its SourceInfos): parsed once per manifest version
 _infos: dict[tuple[Path, str], tuple[tuple[int, int, int], dict[str, SourceInfo]]] = {}
@@ -110,12 +112,39 @@ def read_entries(directory: Path, info: SourceInfo) -> list[ListEntry]:
     return parse_file(data, info.format)
 
 
+def _stamps(config: EngineConfig) -> tuple:
+    """What `current_sources` depends on, by stat alone: each manifest it may read (corpus,
+    shipped, synced), file or not, by inode, mtime and size (a sync `os.replace`s one)."""
+    dirs = (config.corpus_dir, config.data_dir)
+    paths = _manifest_paths.get(dirs)
+    if paths is None:
+        paths = _manifest_paths[dirs] = tuple(
+            str(d / MANIFEST) for d in (config.corpus_dir / "lists", SHIPPED, synced_dir(config))
+        )
+    stamps: list[object] = [dirs]
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((info.st_mode, info.st_ino, info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
+
+
 def load_snapshot(config: EngineConfig) -> ListSnapshot:
-    """All sources in use; parsed once per manifest version (the bot calls this per answer)."""
+    """All sources in use; parsed once per manifest version (the bot calls this per answer:
+    while no manifest changed, a stat of each is all it costs)."""
+    stamps = _stamps(config)
+    last = _last.get(stamps)
+    if last is not None:
+        return last
     chosen = current_sources(config)
     key = tuple(sorted((sid, str(d), i.file, i.retrieved) for sid, (d, i) in chosen.items()))
     cached = _cache.get(key)
     if cached is not None:
+        _last.clear()
+        _last[stamps] = cached
         return cached
     snapshot = ListSnapshot()
     for sid, (directory, info) in chosen.items():
@@ -123,6 +152,8 @@ def load_snapshot(config: EngineConfig) -> ListSnapshot:
         snapshot.sources[sid] = info
     _cache.clear()
     _cache[key] = snapshot
+    _last.clear()
+    _last[stamps] = snapshot
     return snapshot
 
 

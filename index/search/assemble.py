@@ -44,12 +44,13 @@ class ResultBuilder:
 
     def quote_of(self, row: int) -> str:
         """The text of passage `row`."""
-        article_idx, start, end = (int(x) for x in self.index.passages[row])
+        article_idx, start, end = self.index.passages[row].tolist()
         return self.index.articles[article_idx].text[start:end]
 
     def result(self, row: int, score: float, query: str, vendor_terms: tuple[str, ...]) -> Result:
-        article_idx, start, end = (int(x) for x in self.index.passages[row])
-        quote = self.quote_of(row)
+        article_idx, start, end = self.index.passages[row].tolist()
+        quote = self.index.articles[article_idx].text[start:end]
+        table = self.index.sentences  # None: worked out from the quote (an older index)
         return Result(
             rank=0,
             score=score,
@@ -58,7 +59,12 @@ class ResultBuilder:
             start=start,
             end=end,
             highlights=key_sentences(
-                quote, query, idf=self.idf, vendor_terms=vendor_terms, max_sentences=2
+                quote,
+                query,
+                idf=self.idf,
+                vendor_terms=vendor_terms,
+                max_sentences=2,
+                read=table.of(row) if table is not None else None,
             ),
             vendors=[self.vendors.name(v) for v in self.vendors.about[article_idx]],
         )

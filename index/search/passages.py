@@ -171,13 +171,22 @@ class PassageSearch:
             return where.candidates(self, scores, n)
         dense_ids, _ = search_dense(self.index.dense, scores.vector, n)
         lexical_ids = top_n(scores.lexical, n) if scores.tokens else np.zeros(0, np.int64)
-        return np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
+        return unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
+
+
+def unique(values: np.ndarray) -> np.ndarray:
+    """`np.unique(values)` for the 1-D integer arrays of one answer (rows, articles): a sort
+    and a mask, without np.unique's general machinery, which costs more than the work here."""
+    ordered = np.sort(values)
+    if len(ordered) > 1:
+        ordered = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+    return ordered
 
 
 def member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
     """`np.isin(values, pool)` for the few hundred rows or articles of one answer: a binary
     search in the sorted pool (np.isin's general machinery costs more than the work here)."""
-    pool = np.unique(pool)
+    pool = unique(pool)
     if len(pool) == 0:
         return np.zeros(len(values), dtype=bool)
     at = np.searchsorted(pool, values)

@@ -23,6 +23,7 @@ MIN_WORDS, MAX_WORDS = 3, 5
 MAX_CAPITALISED_ROWS = 2_000
 TERM_OF_ART_DEPTH = 20  # the ranked candidates read for a term of art
 _WORD = re.compile(r"[^\W_][\w'’\-]*")
+_RUN = re.compile(r"\w+")
 _EDGE = STOP_WORDS | ASKING_WORDS | BRIEF_FILLER
 
 
@@ -48,12 +49,34 @@ def rows_writing(
     phrases: list[list[str]], rows: np.ndarray, text_of: Callable[[int], str]
 ) -> np.ndarray:
     """Those of `rows` that contain one of `phrases` in its order, nothing but spaces or
-    punctuation between its words (one pattern for all of them, one search per passage)."""
+    punctuation between its words (one pattern for all of them, one search per passage).
+
+    The pattern (compiling it was most of this lookup's cost) is made only of the phrases
+    some passage may write, and searched only in those passages. An ASCII passage can write
+    an ASCII phrase only if the phrase's word runs (`\\w+`) are consecutive word runs of the
+    passage, lower-cased: the pattern matches from a word boundary to one, with only non-word
+    characters between the runs. Anything else (a word or a passage outside ASCII, where
+    ignoring case also matches "K", the Kelvin sign, to "k") is left to the pattern."""
     if not phrases or len(rows) == 0:
         return np.zeros(0, dtype=np.int64)
-    alternatives = "|".join(r"\W+".join(re.escape(w) for w in words) for words in phrases)
+    keys = [_runs(" ".join(p).lower()) if all(w.isascii() for w in p) else None for p in phrases]
+    needed: set[int] = set()
+    searched: list[tuple[int, str]] = []
+    for row in rows.tolist():
+        text = text_of(row)
+        if text.isascii():
+            runs = _runs(text.lower())
+            live = {i for i, key in enumerate(keys) if key is None or key in runs}
+        else:
+            live = set(range(len(phrases)))
+        if live:
+            needed |= live
+            searched.append((row, text))
+    if not needed:
+        return np.zeros(0, dtype=np.int64)
+    alternatives = "|".join(r"\W+".join(re.escape(w) for w in phrases[i]) for i in sorted(needed))
     pattern = re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
-    return np.array([r for r in rows.tolist() if pattern.search(text_of(r))], dtype=np.int64)
+    return np.array([r for r, text in searched if pattern.search(text)], dtype=np.int64)
 
 
 def rows_capitalising(word: str, rows: np.ndarray, text_of: Callable[[int], str]) -> np.ndarray:
@@ -80,3 +103,8 @@ def rows_citing_section(number: str, rows: np.ndarray, text_of: Callable[[int], 
     the number ("85 Fed. Reg. 230-01")."""
     pattern = re.compile(_CITE + re.escape(number) + r"\b", re.IGNORECASE)
     return np.array([r for r in rows.tolist() if pattern.search(text_of(r))], dtype=np.int64)
+
+
+def _runs(text: str) -> str:
+    """The word runs of `text`, each between single spaces: " rip and replace "."""
+    return f" {' '.join(_RUN.findall(text))} "

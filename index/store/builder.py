@@ -35,6 +35,7 @@ from index.store.generations import (
 from index.store.manifest import Manifest
 from index.store.passages import CHUNKING, Passages, Reused, passages_for, reusable_rows
 from index.store.reader import open_index
+from index.store.sentences import SENTENCES, SentenceTable
 from index.store.writer import write_generation, write_vendor_data
 from index.text.terms import TERMS_VERSION
 from index.vendors.aliases import alias_file_text, read_alias_file
@@ -177,9 +178,10 @@ def _update(
     if not corpus.articles:
         raise VendorcheckError(f"no readable articles in {corpus_dir}; nothing to index")
     reused = _reuse(prev_gen, prev_manifest, report)
+    kept = {a: v for a, v in reused.items() if old_hashes.get(a) == new_hashes.get(a)}
     passages = passages_for(
         corpus.articles,
-        {a: v for a, v in reused.items() if old_hashes.get(a) == new_hashes.get(a)},
+        kept,
         new_hashes,
         embedder_factory,
         prev_manifest.dim if prev_manifest else 0,
@@ -188,10 +190,33 @@ def _update(
     )
     report.embedded_passages = passages.embedded
     report.passages = len(passages.rows)
+    previous = _previous_sentences(prev_gen, prev_manifest, set(kept), passages)
     report.generation = _publish(
-        index_dir, corpus, passages, model_id, fingerprint, aliases, aliases_hash
+        index_dir, corpus, passages, model_id, fingerprint, aliases, aliases_hash, previous
     )
     collect_garbage(index_dir)
+
+
+def _previous_sentences(
+    generation: Path | None, manifest: Manifest | None, kept: set[str], passages: Passages
+) -> tuple[SentenceTable, list[int | None]] | None:
+    """The live generation's sentence table and, per new row, its row there when the article
+    is unchanged (its passages are the same texts): those rows are copied, not segmented
+    again. None when there is nothing to copy (or the old table is missing or unreadable)."""
+    if generation is None or manifest is None or not kept:
+        return None
+    try:
+        table = SentenceTable.load(generation / SENTENCES, manifest.data["counts"]["passages"])
+    except (IndexCorruptError, KeyError, TypeError):
+        return None
+    if table is None:
+        return None
+    same_as: list[int | None] = [None] * len(passages.rows)
+    for aid in kept:
+        old, new = manifest.data["articles"][aid], passages.article_meta[aid]
+        for i in range(int(new["passages"])):
+            same_as[int(new["first_passage"]) + i] = int(old["first_passage"]) + i
+    return table, same_as
 
 
 def _publish(
@@ -202,6 +227,7 @@ def _publish(
     fingerprint: dict[str, str],
     aliases: dict[str, list[str]],
     aliases_hash: str,
+    previous: tuple[SentenceTable, list[int | None]] | None = None,
 ) -> str:
     """Write the new generation beside the live one, then switch to it; its name."""
     tmp = new_generation_dir(index_dir)
@@ -215,6 +241,7 @@ def _publish(
             passages.article_meta,
             corpus_files=fingerprint,
             skipped=corpus.skipped,
+            sentences_from=previous,
         )
         write_vendor_data(
             tmp, corpus.articles, passages.rows, passages.vectors, aliases, aliases_hash

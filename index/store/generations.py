@@ -11,6 +11,8 @@ Layout of `index_dir`::
         embeddings.npy       float32 passage vectors (reused by incremental builds)
         dense.faiss          FAISS index over the same rows
         lexical/             bm25s index over the same rows
+        sentences/           each passage's sentence spans and their BM25 terms, for key
+                             sentences (`sentences.py`; absent from generations written before)
 
 A build writes a new generation beside the live one and only then replaces CURRENT, so a
 killed build leaves the previous index untouched and readers see the old or the new index,

@@ -26,6 +26,7 @@ from index.store.generations import (
     current_generation,
 )
 from index.store.manifest import Manifest
+from index.store.sentences import SENTENCES, SentenceTable
 from index.vendors.registry import VENDORS_FILE, VendorIndex
 
 
@@ -43,6 +44,9 @@ class StoredIndex:
     vendor_data: dict  # vendors.json: entities, aliases, mentions, near-duplicate groups
     vendors: VendorIndex
     engine: object | None = None  # the engine store's EngineHandle (store/pg_read.py), if any
+    # Each passage's sentences and their terms (store/sentences.py); None for a generation
+    # written before them, and for the engine store: key sentences are then computed per quote.
+    sentences: SentenceTable | None = None
 
     @property
     def size(self) -> int:
@@ -142,8 +146,18 @@ def open_index(index_dir: Path, model_id: str | None, mmap: bool = False) -> Sto
     check_passages(generation / PASSAGES, passages, articles)
     vendor_data = read_vendor_data(generation / VENDORS_FILE)
     vendors = VendorIndex(vendor_data, passages, articles)
+    sentences = SentenceTable.load(generation / SENTENCES, len(passages))
     return StoredIndex(
-        generation, manifest, articles, passages, dense, lexical, vectors, vendor_data, vendors
+        generation,
+        manifest,
+        articles,
+        passages,
+        dense,
+        lexical,
+        vectors,
+        vendor_data,
+        vendors,
+        sentences=sentences,
     )
 
 

@@ -1,5 +1,5 @@
-"""The files of one new generation: articles, passages, vectors, FAISS, BM25, vendor data and
-the manifest that lists them (`generations.py` has the layout; `builder.py` decides what goes in)."""
+"""The files of one new generation: articles, passages, vectors, FAISS, BM25, each passage's
+sentences and their terms, vendor data and the manifest that lists them (`generations.py` has the layout; `builder.py` decides what goes in)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from index.store.generations import (
 )
 from index.store.lexical import LexicalIndex
 from index.store.passages import CHUNKING
+from index.store.sentences import SENTENCES, SentenceTable
 from index.text.chunking import embedding_input
 from index.text.identifiers import identifier_rows
 from index.vendors.extract import build_vendor_data
@@ -38,7 +39,10 @@ def write_generation(
     article_meta: dict[str, dict],
     corpus_files: dict[str, str] | None = None,
     skipped: list[tuple[str, str]] | None = None,
+    sentences_from: tuple[SentenceTable, list[int | None]] | None = None,
 ) -> None:
+    """`sentences_from`: the previous generation's sentence table and, per row, the row there
+    holding the same passage (None: a new one), so unchanged articles' sentences are copied."""
     with open(directory / ARTICLES, "w", encoding="utf-8") as handle:
         for article in articles:
             handle.write(json.dumps(article.to_record(), ensure_ascii=False) + "\n")
@@ -47,8 +51,13 @@ def write_generation(
     np.save(directory / EMBEDDINGS, vectors)
     dense, spec = build_dense(vectors)
     save_dense(dense, directory / DENSE)
-    lexical_texts = [embedding_input(articles[a].title, articles[a].text[s:e]) for a, s, e in rows]
+    quotes = [articles[a].text[s:e] for a, s, e in rows]
+    lexical_texts = [
+        embedding_input(articles[a].title, q) for (a, _, _), q in zip(rows, quotes, strict=True)
+    ]
     LexicalIndex.build(lexical_texts).save(directory / LEXICAL)
+    previous, same_as = sentences_from or (None, [])
+    SentenceTable.build(quotes, previous, same_as).save(directory / SENTENCES)
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": model_id,

@@ -32,6 +32,10 @@ VENDOR_BONUS = 0.5
 SECOND_SENTENCE_RATIO = 0.9
 
 
+# A quote's sentences, (start, end) inside it, and the terms of each.
+SentenceTerms = tuple[tuple[tuple[int, int], ...], tuple[frozenset[str], ...]]
+
+
 def key_sentences(
     quote: str,
     query: str,
@@ -39,6 +43,7 @@ def key_sentences(
     idf: dict[str, float] | Callable[[str], float] | None = None,
     max_sentences: int = 1,
     vendor_terms: tuple[str, ...] = (),
+    read: SentenceTerms | None = None,
 ) -> list[tuple[int, int]]:
     """Spans inside `quote` of the sentence(s) sharing the most (IDF-weighted) query terms.
 
@@ -46,28 +51,32 @@ def key_sentences(
     sentence may say "Kaspersky", and the answering sentence is the one that also says "GSA".
     Ties go to the earlier sentence; a passage sharing no term with the query highlights its
     first sentence naming the vendor (else its first sentence), so a reader sees where to look.
+    `read` is `sentence_terms(quote)` when the caller has it already (the index stores it per
+    passage: `store/sentences.py`).
     """
-    spans, token_sets = sentence_terms(quote)
+    spans, token_sets = read if read is not None else sentence_terms(quote)
     if not spans:
         return []
     query_terms, vendor_stems = _asked_terms(query, extra_terms, vendor_terms)
     weight = (idf if callable(idf) else (idf or {}).get) if idf is not None else None
+    # Each query term's weight, looked up once per quote rather than once per sentence.
+    weights = {t: ((weight(t) or 1.0) if weight else 1.0) for t in query_terms}.__getitem__
     scored = []
     for position, (span, present) in enumerate(zip(spans, token_sets, strict=True)):
-        terms = sum((weight(t) or 1.0) if weight else 1.0 for t in query_terms & present)
-        bonus = VENDOR_BONUS if vendor_stems & present else 0.0
+        terms = sum(map(weights, query_terms & present))
+        bonus = 0.0 if vendor_stems.isdisjoint(present) else VENDOR_BONUS
         scored.append((terms + bonus, -position, terms, span))
     scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
     best = scored[0]
     if best[0] <= 0:
-        return [(spans[0].start, spans[0].end)]
+        return [spans[0]]
     chosen = [best]
     # A second sentence only when it answers (query terms, not just the vendor name) about as
     # well as the first.
     for item in scored[1:max_sentences]:
         if best[2] > 0 and item[2] >= SECOND_SENTENCE_RATIO * best[2]:
             chosen.append(item)
-    return sorted((span.start, span.end) for *_, span in chosen)
+    return sorted(span for *_, span in chosen)
 
 
 @lru_cache(maxsize=1024)
@@ -83,12 +92,15 @@ def _asked_terms(
 
 
 @lru_cache(maxsize=4096)
-def sentence_terms(quote: str) -> tuple[tuple[Span, ...], tuple[frozenset[str], ...]]:
+def sentence_terms(quote: str) -> SentenceTerms:
     """The sentences of a passage and the terms of each: a function of its text alone, so
     kept for the passages quoted most recently (each answer quotes a handful, and answers
-    about one vendor quote the same ones; measured with benchmarks/profile_query.py)."""
+    about one vendor quote the same ones; measured with benchmarks/profile_query.py). An
+    index written with `store/sentences.py`'s table has them for every passage already."""
     spans = sentences(quote)
-    return tuple(spans), tuple(frozenset(t) for t in sentence_stems(quote, spans))
+    return tuple((s.start, s.end) for s in spans), tuple(
+        frozenset(t) for t in sentence_stems(quote, spans)
+    )
 
 
 def sentence_stems(quote: str, spans: list[Span]) -> list[list[str]]:
