@@ -23,6 +23,7 @@ from index.search.query_words import (
     acronym_or_compound,
     clean_query,
 )
+from index.search.unknown import derived, grow_phrases
 from index.text.identifiers import is_identifier
 from index.vendors.acronyms import read_acronyms
 from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, QUESTION_WORDS
@@ -311,6 +312,8 @@ class Planner:
             if acronym_or_compound(original, self.known_word) and not new:
                 continue
             rare = self.word_pieces(lower) > 1
+            if not original[:1].isupper() and derived(lower, self.known_word):
+                continue  # "subcontractors" of a corpus writing "subcontracts"
             # The query's first word is capitalised by grammar: a name only if also rare.
             capital = (
                 new
@@ -323,27 +326,9 @@ class Planner:
                 flagged.add(i)
                 if capital:
                     capitals.add(i)
-                name_like |= capital or (rare and len(words) <= 2) or len(words) == 1
+                # one lone everyday word ("tell me a joke") is off-topic, not a name
+                name_like |= capital or (rare and len(words) <= 2)
         if capitals:  # "is Sophos ok on federal endpoints?": the name is Sophos, not endpoints
             flagged &= capitals
-        phrases = self._phrases(match, flagged)  # grows `flagged`
+        phrases = grow_phrases(match, flagged)  # grows `flagged`
         return phrases, name_like, flagged
-
-    @staticmethod
-    def _phrases(match: VendorMatch, flagged: set[int]) -> list[str]:
-        """Flagged words grown over the capitalised words after them, joined into names."""
-        tokens = match.tokens
-        for i in sorted(flagged):
-            j = i + 1
-            while j < len(tokens) and tokens[j][0][:1].isupper() and j not in match.matched_words:
-                if tokens[j][1] in QUESTION_WORDS or tokens[j][1] in STOP_WORDS:
-                    break
-                flagged.add(j)
-                j += 1
-        phrases: list[list[str]] = []
-        for i in sorted(flagged):
-            if phrases and i - 1 in flagged:
-                phrases[-1].append(tokens[i][0])
-            else:
-                phrases.append([tokens[i][0]])
-        return [re.sub(r"['’]s$", "", " ".join(p)) for p in phrases]

@@ -1,0 +1,83 @@
+"""Routes of the private set's failure kinds left after the second probing round
+(tests/fixtures/realeval/probes2-judged.md): a name typed as two misspelt words, an everyday
+word with an ending the corpus lacks, a lone everyday word, a model number inside a product
+name, and the "newer source" note of a question that names no vendor. Fictional texts:
+behaviour, not quality."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import fictional_retriever
+
+from index.search.retriever import Retriever
+
+ARTICLES = {
+    "vikvok-ban.md": (
+        "Agencies Ban the Vikvok App on Government Phones",
+        "2023-02-27",
+        "Agencies must remove the Vikvok app from government phones within 30 days, the memo "
+        "says. Vikvok said its app keeps user data in the country.\n\nThe memo covers every "
+        "device an agency issues.",
+    ),
+    "vikvok-letter.md": (
+        "Senator Quell Presses Vikvok on User Data",
+        "2024-09-12",
+        "Senator Quell wrote to Vikvok about where it stores user data. Quell said the answers "
+        "Vikvok gave were incomplete.\n\nQuell asked for a reply within a month.",
+    ),
+    "drone-act.md": (
+        "Senator Quell Introduces the Skyward Drone Act",
+        "2022-05-04",
+        "Senator Quell introduced the Skyward Drone Act, which bars agencies from buying drones "
+        "made by listed firms. Quell said the act closes a gap in procurement law.\n\nThe act "
+        "gives agencies two years to replace their drones.",
+    ),
+    "contract-rule.md": (
+        "Contract Rule Reaches Subcontracts",
+        "2021-08-13",
+        "The rule bars contractors from using Brandvox cameras, and the ban flows down to "
+        "subcontracts at every tier. The ban applies to prime contractors, who must tell their suppliers.\n\nBrandvox "
+        "said its cameras meet every federal standard.",
+    ),
+    "brandvox-advisory.md": (
+        "Brandvox Camera Flaw Lets Attackers Log In",
+        "2022-03-10",
+        "Brandvox cameras let remote attackers log in without a password, an advisory says. "
+        "Brandvox released new firmware for the affected cameras.\n\nOwners who cannot update "
+        "should block the cameras' management port.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory, embedder) -> Retriever:
+    return fictional_retriever(tmp_path_factory.mktemp("routes"), ARTICLES, embedder)
+
+
+@pytest.fixture(scope="module")
+def lenient(retriever) -> Retriever:
+    """Every passage passes the evidence threshold: only reading the question can abstain."""
+    params = retriever.params.with_values(min_evidence=0.0)
+    return Retriever(retriever.index, retriever.embedder, params)
+
+
+def test_an_everyday_word_with_an_ending_the_corpus_lacks_is_not_a_name(lenient):
+    """ "subcontractors" is not in a corpus writing "subcontracts": a word with an ending the
+    stemmer keeps, not an unknown vendor to abstain on."""
+    answer = lenient.ask("does the ban apply to subcontractors?")
+    assert "Nothing in the corpus about subcontractors" not in answer.message
+    assert answer.results, answer.message
+    assert answer.results[0].article.id == "contract-rule"
+
+
+def test_a_lone_everyday_word_is_off_topic_not_a_vendor_with_a_closest_match(lenient):
+    """ "tell me a joke" got "Nothing in the corpus about joke. Closest vendors covered: ...":
+    a lone everyday word the corpus lacks is off-topic, even where any passage would pass the
+    evidence threshold. An unknown rare word alone ("zorblax") is still an unknown name."""
+    answer = lenient.ask("tell me a joke")
+    assert not answer.results
+    assert answer.message.startswith("Nothing in the corpus answers 'tell me a joke'.")
+    assert "Closest" not in answer.message
+    name = lenient.ask("is zorblax banned")
+    assert not name.results
+    assert name.message.startswith("Nothing in the corpus about zorblax.")
