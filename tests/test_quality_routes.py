@@ -61,6 +61,16 @@ def lenient(retriever) -> Retriever:
     return Retriever(retriever.index, retriever.embedder, params)
 
 
+def test_a_name_typed_as_two_misspelt_words_is_the_name(retriever):
+    """ "vic voc" (Vikvok typed as two words, each a letter off, as "tic toc" is TikTok) was
+    abstained on: joined, it is two edits from the name, more than one word of six letters
+    may be; each word is one edit from its half."""
+    answer = retriever.ask("vic voc app")
+    assert "Read 'vic voc' as Vikvok." in answer.notices
+    assert answer.results, answer.message
+    assert {r.article.id for r in answer.results} <= {"vikvok-ban", "vikvok-letter"}
+
+
 def test_an_everyday_word_with_an_ending_the_corpus_lacks_is_not_a_name(lenient):
     """ "subcontractors" is not in a corpus writing "subcontracts": a word with an ending the
     stemmer keeps, not an unknown vendor to abstain on."""

@@ -227,6 +227,10 @@ class Planner:
                 continue
             (first, one), (second, two) = tokens[i], tokens[i + 1]
             joined = one + two
+            if not names.is_name(joined) and not (self.known_word(one) or self.known_word(two)):
+                joined = names.closest_split(one, two) or joined  # each word misspelt
+                if names.is_name(joined) and not self._meant(joined):
+                    continue
             if len(joined) < 4 or names.is_name(one) or not names.is_name(joined):
                 continue
             if not self.together([one, two]):  # "entity list" is two words, not "EntityList"
