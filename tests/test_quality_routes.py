@@ -91,3 +91,12 @@ def test_a_lone_everyday_word_is_off_topic_not_a_vendor_with_a_closest_match(len
     name = lenient.ask("is zorblax banned")
     assert not name.results
     assert name.message.startswith("Nothing in the corpus about zorblax.")
+
+
+def test_a_model_number_inside_a_product_name_keeps_the_product_whole(retriever):
+    """ "Brandvox Nova 4 Pro": the product of a covered vendor, not "Nova" and a second
+    unknown name "Pro" (which got its own "Nothing in the corpus about Pro.")."""
+    answer = retriever.ask("Brandvox Nova 4 Pro cameras for our lobby")
+    assert answer.results, answer.message
+    assert any("Brandvox Nova 4 Pro itself" in n for n in answer.notices), answer.notices
+    assert not any(n.startswith("Nothing in the corpus about Pro") for n in answer.notices)

@@ -31,11 +31,12 @@ def derived(word: str, known_word: Callable[[str], bool]) -> bool:
 
 
 def grow_phrases(match: VendorMatch, flagged: set[int]) -> list[str]:
-    """Flagged words grown over the capitalised words after them, joined into names."""
+    """Flagged words grown over the capitalised words and model numbers after them ("Mini 4
+    Pro" of "DJI Mini 4 Pro" is one product, not "Mini" and "Pro"), joined into names."""
     tokens = match.tokens
     for i in sorted(flagged):
         j = i + 1
-        while j < len(tokens) and tokens[j][0][:1].isupper() and j not in match.matched_words:
+        while j < len(tokens) and _grows(tokens[j][0]) and j not in match.matched_words:
             if tokens[j][1] in QUESTION_WORDS or tokens[j][1] in STOP_WORDS:
                 break
             flagged.add(j)
@@ -47,3 +48,7 @@ def grow_phrases(match: VendorMatch, flagged: set[int]) -> list[str]:
         else:
             phrases.append([tokens[i][0]])
     return [re.sub(r"['’]s$", "", " ".join(p)) for p in phrases]
+
+
+def _grows(original: str) -> bool:
+    return original[:1].isupper() or (original.isalnum() and any(c.isdigit() for c in original))
