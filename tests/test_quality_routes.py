@@ -100,3 +100,16 @@ def test_a_model_number_inside_a_product_name_keeps_the_product_whole(retriever)
     assert answer.results, answer.message
     assert any("Brandvox Nova 4 Pro itself" in n for n in answer.notices), answer.notices
     assert not any(n.startswith("Nothing in the corpus about Pro") for n in answer.notices)
+
+
+def test_a_newer_source_note_points_to_the_same_thing_not_the_same_senator(retriever):
+    """A question on the drone act names no vendor; its article is also "about" Senator Quell,
+    whose newer letter is about Vikvok: no newer source about the act, so no note. A vendor
+    question still gets the note."""
+    answer = retriever.ask("what does the Skyward Drone Act do?")
+    assert answer.results and answer.results[0].article.id == "drone-act", answer.message
+    assert not any("newer source" in n for n in answer.notices), answer.notices
+    assert answer.results[0].superseded_by is None
+    vendor = retriever.ask("why did agencies ban Vikvok from phones?")
+    assert vendor.results and vendor.results[0].article.id == "vikvok-ban"
+    assert any("newer source" in n and "Presses Vikvok" in n for n in vendor.notices)

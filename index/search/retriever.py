@@ -286,7 +286,8 @@ class Retriever:
                 "showing the passages that do."
             )
         results = self.builder.results(plan.text, rows, scores, k, tuple(names))
-        self.builder.flag_superseded(results, plan.notes, plan.vendors or None)
+        companies = set(self.shown_vendors().values())
+        self.builder.flag_superseded(results, plan.notes, plan.vendors or None, companies)
         message = summary(results)
         if names:
             message = message.rstrip(".") + f" about {join_names(names)}."
