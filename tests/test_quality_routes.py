@@ -46,6 +46,12 @@ ARTICLES = {
         "Brandvox released new firmware for the affected cameras.\n\nOwners who cannot update "
         "should block the cameras' management port.",
     ),
+    "nsmc-removal.md": (
+        "Removal of Northgate Semiconductor Manufacturing Corporation From the Trusted Buyer List",
+        "2016-12-05",
+        "The rule removes NSMC from the trusted buyer list at its own request.\n\nExporters "
+        "now need a licence for the items the authorization covered.",
+    ),
 }
 
 
@@ -113,3 +119,12 @@ def test_a_newer_source_note_points_to_the_same_thing_not_the_same_senator(retri
     vendor = retriever.ask("why did agencies ban Vikvok from phones?")
     assert vendor.results and vendor.results[0].article.id == "vikvok-ban"
     assert any("newer source" in n and "Presses Vikvok" in n for n in vendor.notices)
+
+
+def test_a_name_whose_article_title_spells_it_out_is_not_mentioned_only_in_passing(retriever):
+    """The one passage writing "NSMC" is in an article whose title writes the name in full
+    ("Northgate Semiconductor Manufacturing Corporation"): the article is about it, so no
+    "the corpus mentions NSMC only in passing" (said of the two SMIC rules)."""
+    answer = retriever.ask("why was NSMC removed from the trusted buyer list?")
+    assert answer.results and answer.results[0].article.id == "nsmc-removal", answer.message
+    assert not any("only in passing" in n for n in answer.notices), answer.notices

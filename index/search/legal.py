@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Protocol
 
@@ -136,3 +137,17 @@ def typed_unknown(
         ):
             unknown.append(word)
     return unknown
+
+
+# A run of capitalised words, as a title writes a company's name in full.
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
+
+
+def spelt_out(name: str, text: str) -> bool:
+    """`text` writes `name` (3+ letters) in full as the words its letters are the initials of:
+    "Semiconductor Manufacturing International Corporation" for "SMIC"."""
+    letters = name.replace(" ", "").lower()
+    if len(letters) < 3 or not letters.isalpha():
+        return False
+    runs = (m.group(0).split() for m in _CAPITALISED_RUN.finditer(text))
+    return any(letters in "".join(w[0] for w in run).lower() for run in runs)

@@ -30,7 +30,7 @@ from index.search.assemble import ResultBuilder
 from index.search.brief import BriefMaker, join_names, plural
 from index.search.covered import shown_vendors
 from index.search.filters import FilterError, QueryFilters, RowFilter, parse_filters
-from index.search.legal import typed_unknown
+from index.search.legal import spelt_out, typed_unknown
 from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
 from index.search.passages import member, passage_search
@@ -273,8 +273,8 @@ class Retriever:
         if counts.max() > 1:
             return False
         words = {w.lower() for name in self.display_names(plan) for w in name.split()}
-        titles = (self.index.articles[int(a)].title.lower() for a in articles)
-        return not any(w in title for title in titles for w in words)
+        titles = [self.index.articles[int(a)].title for a in articles]
+        return not any(w in title.lower() or spelt_out(w, title) for title in titles for w in words)
 
     # ------------------------------------------------------------------------------ answers
 
