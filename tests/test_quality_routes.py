@@ -52,6 +52,18 @@ ARTICLES = {
         "The rule removes NSMC from the trusted buyer list at its own request.\n\nExporters "
         "now need a licence for the items the authorization covered.",
     ),
+    "firms-named.md": (
+        "Treasury Names Two Firms Serving the Military",
+        "2021-12-16",
+        "The firms named today are Corvane Information Works Co., Ltd. and Halden Optics Limited. "
+        "Investors must divest their holdings within a year.",
+    ),
+    "public-works.md": (
+        "City Public Works Department Buys Cameras",
+        "2020-04-01",
+        "The Public Works department bought new cameras for the depot. Public Works said "
+        "information from the old cameras was lost.",
+    ),
 }
 
 
@@ -128,3 +140,14 @@ def test_a_name_whose_article_title_spells_it_out_is_not_mentioned_only_in_passi
     answer = retriever.ask("why was NSMC removed from the trusted buyer list?")
     assert answer.results and answer.results[0].article.id == "nsmc-removal", answer.message
     assert not any("only in passing" in n for n in answer.notices), answer.notices
+
+
+def test_a_capitalised_word_between_two_name_words_joins_them_into_one_name(lenient):
+    """ "Corvane Information Works": "Information" is an everyday word (one questions ask
+    with) and "Works" a name of its own (Public Works); the three are one company the firms
+    list writes, not "Corvane" and "Works" (which pulled the city's Public Works cameras in,
+    as "Dawning Information Industry" pulled in the Bureau of Industry's rules)."""
+    answer = lenient.ask("is Corvane Information Works a military company?")
+    assert answer.results, answer.message
+    assert answer.vendors == ["Corvane Information Works"]
+    assert {r.article.id for r in answer.results} == {"firms-named"}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from index.search.legal import capitalised_word, legal_names, typed_companies
+from index.search.legal import bridged, capitalised_word, legal_names, typed_companies
 from index.search.query_words import (
     ASKING_WORDS,
     BRIEF_FILLER,
@@ -108,6 +108,7 @@ class Planner:
         content = [c for c in self._content_words(rest) if c[0] not in names]
         plan.missing, plan.name_like, flagged = self._unknown_words(rest, content, bool(names))
         names = {i: w for i, w in names.items() if i not in flagged}
+        bridged(match, names, self.together, taken)  # "Dawning Information Industry": one name
         legal = legal_names(match, names, self._company, self.vendors.names.uses)
         plan.names, plan.displays = self._phrases_of(match, names)
         plan.products = self._products(match, names, flagged, plan)
@@ -281,7 +282,14 @@ class Planner:
             else:
                 phrases.append([i])
         words = [[names[i] for i in p] for p in phrases]
-        displays = [" ".join(self.vendors.names.display(w) for w in p) for p in words]
+        known = self.vendors.names
+        displays = [  # a word bridging two names ("Information") as the question writes it
+            " ".join(
+                known.display(names[i]) if known.is_name(names[i]) else match.tokens[i][0]
+                for i in p
+            )
+            for p in phrases
+        ]
         return words, displays
 
     @staticmethod
