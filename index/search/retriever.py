@@ -44,7 +44,7 @@ from index.search.phrases import (
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
 from index.search.scoring import fuse
-from index.search.written import WrittenNames
+from index.search.written import WrittenNames, as_written
 
 if TYPE_CHECKING:
     from index.lists.answers import ListStatusProvider as ListStatus
@@ -290,7 +290,7 @@ class Retriever:
         self.builder.flag_superseded(results, plan.notes, plan.vendors or None, companies)
         message = summary(results)
         if names:
-            message = message.rstrip(".") + f" about {join_names(names)}."
+            message = message.rstrip(".") + f" about {join_names(as_written(plan, names))}."
         return Answer(
             query=plan.text, results=results, message=message, vendors=names, notices=plan.notes
         )
