@@ -78,3 +78,17 @@ def test_a_phrase_is_found_whatever_the_case_of_its_words():
     texts = ["Peru Telecom (Americas) Corp. filed.", "peru telecom americas", "Peru Unicom"]
     found = rows_writing([["Peru", "Telecom", "Americas"]], np.arange(3), texts.__getitem__)
     assert found.tolist() == [0, 1]
+
+
+def test_a_possessive_name_is_held_to_its_full_form_and_labelled_as_written(retriever):
+    """ "Peru Telecom Americas' authority": the possessive's apostrophe kept the written name
+    from holding the name read ("americas'"), so the sibling could come first, and the answer
+    was labelled "about Americas"."""
+    for question in (
+        "is Peru Telecom Americas' authority still allowed to provide service?",
+        "is Peru Telecom Americas's authority still allowed to provide service?",
+    ):
+        answer = retriever.ask(question)
+        assert answer.results, answer.message
+        assert answer.results[0].article.id == "telecom-order", question
+        assert answer.message.endswith("about Peru Telecom Americas."), answer.message

@@ -116,13 +116,19 @@ class ResultBuilder:
         return best
 
     def flag_superseded(
-        self, results: list[Result], notes: list[str], asked: list[str] | None
+        self,
+        results: list[Result],
+        notes: list[str],
+        asked: list[str] | None,
+        companies: set[str] | None = None,
     ) -> None:
         """Point every result to the newest later article about the same vendor, if any.
 
         "Same vendor" is the vendor asked about when the query names one (a passage about
         Kaspersky that mentions Cisco is not superseded by newer Kaspersky news for a Cisco
-        question), else the vendors the quoted article is about.
+        question), else the vendors the quoted article is about, only those in `companies`
+        when given: not the senator, agency or law it is also "about" (a drone act's release
+        is not superseded by the same senator's newer Kaspersky release).
         """
         for result in results:
             idx = self.article_index[result.article.id]
@@ -131,7 +137,7 @@ class ResultBuilder:
                 continue
             cluster = self.cluster_of.get(idx)
             exclude = {idx} | (set(self.clusters[cluster]) if cluster is not None else set())
-            keys = asked if asked else self.vendors.about[idx]
+            keys = asked or [k for k in self.vendors.about[idx] if not companies or k in companies]
             newer = self.newest_about(keys, article.published, exclude)
             if newer is not None:
                 result.superseded_by = self.ref(newer)

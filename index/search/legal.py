@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Protocol
 
 import numpy as np
@@ -64,6 +66,34 @@ def legal_names(
     for i in dropped:
         del names[i]
     return dropped
+
+
+# Words a question asks with ("information", "list", "company"): left out of a name the
+# corpus writes around a name word (`Planner._name_words`), so they may bridge two ("of" not).
+_BRIDGING = (QUESTION_WORDS | BRIEF_FILLER) - STOP_WORDS - ASKING_WORDS
+
+
+def bridged(
+    match: VendorMatch,
+    names: dict[int, str],
+    together: Callable[[list[str]], bool],
+    taken: set[int],
+) -> None:
+    """One or two capitalised asking words between two name words ("Information" of "Dawning
+    Information Industry") join them into one name when some passage has them all: one
+    company, not "Dawning" and an "Industry" that pulls in the Bureau of Industry's rules.
+    Other words are joined by the corpus's own longer names, or kept apart on purpose ("Peru
+    Telecom Americas" must be written in full, `written.py`). Grows `names` in place."""
+    tokens, found = match.tokens, sorted(names)
+    for before, after in pairwise(found):
+        gap = range(before + 1, after)
+        if not 1 <= len(gap) <= 2 or any(
+            not tokens[j][0][:1].isupper() or tokens[j][1] not in _BRIDGING or j in taken
+            for j in gap
+        ):
+            continue
+        if together([names[before], *(tokens[j][1] for j in gap), names[after]]):
+            names.update((j, tokens[j][1]) for j in gap)
 
 
 def typed_companies(match: VendorMatch, skip: set[int]) -> list[tuple[list[str], str]]:
@@ -136,3 +166,17 @@ def typed_unknown(
         ):
             unknown.append(word)
     return unknown
+
+
+# A run of capitalised words, as a title writes a company's name in full.
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
+
+
+def spelt_out(name: str, text: str) -> bool:
+    """`text` writes `name` (3+ letters) in full as the words its letters are the initials of:
+    "Semiconductor Manufacturing International Corporation" for "SMIC"."""
+    letters = name.replace(" ", "").lower()
+    if len(letters) < 3 or not letters.isalpha():
+        return False
+    runs = (m.group(0).split() for m in _CAPITALISED_RUN.finditer(text))
+    return any(letters in "".join(w[0] for w in run).lower() for run in runs)

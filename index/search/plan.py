@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from index.search.legal import capitalised_word, legal_names, typed_companies
+from index.search.legal import bridged, capitalised_word, legal_names, typed_companies
 from index.search.query_words import (
     ASKING_WORDS,
     BRIEF_FILLER,
@@ -23,6 +23,7 @@ from index.search.query_words import (
     acronym_or_compound,
     clean_query,
 )
+from index.search.unknown import derived, grow_phrases
 from index.text.identifiers import is_identifier
 from index.vendors.acronyms import read_acronyms
 from index.vendors.names import CORPORATE_FORMS, NOT_VENDORS, QUESTION_WORDS
@@ -107,6 +108,7 @@ class Planner:
         content = [c for c in self._content_words(rest) if c[0] not in names]
         plan.missing, plan.name_like, flagged = self._unknown_words(rest, content, bool(names))
         names = {i: w for i, w in names.items() if i not in flagged}
+        bridged(match, names, self.together, taken)  # "Dawning Information Industry": one name
         legal = legal_names(match, names, self._company, self.vendors.names.uses)
         plan.names, plan.displays = self._phrases_of(match, names)
         plan.products = self._products(match, names, flagged, plan)
@@ -226,6 +228,10 @@ class Planner:
                 continue
             (first, one), (second, two) = tokens[i], tokens[i + 1]
             joined = one + two
+            if not names.is_name(joined) and not (self.known_word(one) or self.known_word(two)):
+                joined = names.closest_split(one, two) or joined  # each word misspelt
+                if names.is_name(joined) and not self._meant(joined):
+                    continue
             if len(joined) < 4 or names.is_name(one) or not names.is_name(joined):
                 continue
             if not self.together([one, two]):  # "entity list" is two words, not "EntityList"
@@ -276,7 +282,14 @@ class Planner:
             else:
                 phrases.append([i])
         words = [[names[i] for i in p] for p in phrases]
-        displays = [" ".join(self.vendors.names.display(w) for w in p) for p in words]
+        known = self.vendors.names
+        displays = [  # a word bridging two names ("Information") as the question writes it
+            " ".join(
+                known.display(names[i]) if known.is_name(names[i]) else match.tokens[i][0]
+                for i in p
+            )
+            for p in phrases
+        ]
         return words, displays
 
     @staticmethod
@@ -311,6 +324,8 @@ class Planner:
             if acronym_or_compound(original, self.known_word) and not new:
                 continue
             rare = self.word_pieces(lower) > 1
+            if not original[:1].isupper() and derived(lower, self.known_word):
+                continue  # "subcontractors" of a corpus writing "subcontracts"
             # The query's first word is capitalised by grammar: a name only if also rare.
             capital = (
                 new
@@ -323,27 +338,9 @@ class Planner:
                 flagged.add(i)
                 if capital:
                     capitals.add(i)
-                name_like |= capital or (rare and len(words) <= 2) or len(words) == 1
+                # one lone everyday word ("tell me a joke") is off-topic, not a name
+                name_like |= capital or (rare and len(words) <= 2)
         if capitals:  # "is Sophos ok on federal endpoints?": the name is Sophos, not endpoints
             flagged &= capitals
-        phrases = self._phrases(match, flagged)  # grows `flagged`
+        phrases = grow_phrases(match, flagged)  # grows `flagged`
         return phrases, name_like, flagged
-
-    @staticmethod
-    def _phrases(match: VendorMatch, flagged: set[int]) -> list[str]:
-        """Flagged words grown over the capitalised words after them, joined into names."""
-        tokens = match.tokens
-        for i in sorted(flagged):
-            j = i + 1
-            while j < len(tokens) and tokens[j][0][:1].isupper() and j not in match.matched_words:
-                if tokens[j][1] in QUESTION_WORDS or tokens[j][1] in STOP_WORDS:
-                    break
-                flagged.add(j)
-                j += 1
-        phrases: list[list[str]] = []
-        for i in sorted(flagged):
-            if phrases and i - 1 in flagged:
-                phrases[-1].append(tokens[i][0])
-            else:
-                phrases.append([tokens[i][0]])
-        return [re.sub(r"['’]s$", "", " ".join(p)) for p in phrases]

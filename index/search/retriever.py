@@ -31,7 +31,7 @@ from index.search.assemble import ResultBuilder
 from index.search.brief import BriefMaker, join_names, plural
 from index.search.covered import shown_vendors
 from index.search.filters import FilterError, QueryFilters, RowFilter, parse_filters
-from index.search.legal import typed_unknown
+from index.search.legal import spelt_out, typed_unknown
 from index.search.names import LinkedArticle, NameCheck, article_at, names_in
 from index.search.params import RankingParams, load_params
 from index.search.passages import member, passage_search, unique
@@ -45,7 +45,7 @@ from index.search.phrases import (
 from index.search.plan import MAX_QUERY_CHARS, USAGE, Planner, QueryPlan, clean_query
 from index.search.results import Answer, Result
 from index.search.scoring import fuse
-from index.search.written import WrittenNames
+from index.search.written import WrittenNames, as_written
 
 if TYPE_CHECKING:
     from index.lists.answers import ListStatusProvider as ListStatus
@@ -276,8 +276,8 @@ class Retriever:
         if counts.max() > 1:
             return False
         words = {w.lower() for name in self.display_names(plan) for w in name.split()}
-        titles = (self.index.articles[int(a)].title.lower() for a in articles)
-        return not any(w in title for title in titles for w in words)
+        titles = [self.index.articles[int(a)].title for a in articles]
+        return not any(w in title.lower() or spelt_out(w, title) for title in titles for w in words)
 
     # ------------------------------------------------------------------------------ answers
 
@@ -289,10 +289,11 @@ class Retriever:
                 "showing the passages that do."
             )
         results = self.builder.results(plan.text, rows, scores, k, tuple(names))
-        self.builder.flag_superseded(results, plan.notes, plan.vendors or None)
+        companies = set(self.shown_vendors().values())
+        self.builder.flag_superseded(results, plan.notes, plan.vendors or None, companies)
         message = summary(results)
         if names:
-            message = message.rstrip(".") + f" about {join_names(names)}."
+            message = message.rstrip(".") + f" about {join_names(as_written(plan, names))}."
         return Answer(
             query=plan.text, results=results, message=message, vendors=names, notices=plan.notes
         )

@@ -27,9 +27,28 @@ _NAME_RUN = re.compile(
 )
 
 
+_POSSESSIVE = re.compile(r"(?:['’]s?)$")
+
+
 def written_names(text: str) -> list[list[str]]:
-    """The question's capitalised multi-word names, each as its words."""
-    return [run.group(0).split() for run in _NAME_RUN.finditer(text)]
+    """The question's capitalised multi-word names, each as its words (a possessive's "'s"
+    or "'" dropped: "China Telecom Americas' license")."""
+    return [
+        [_POSSESSIVE.sub("", w) for w in run.group(0).split()] for run in _NAME_RUN.finditer(text)
+    ]
+
+
+def as_written(plan: QueryPlan, displays: list[str]) -> list[str]:
+    """The names of an answer's label as the question writes them when it writes one longer
+    than it was read ("about China Telecom Americas", not "about Americas")."""
+    longer = written_names(plan.text)
+    label = list(displays)
+    start = len(displays) - len(plan.names)
+    for i, name in enumerate(plan.names, start=start):
+        written = next((w for w in longer if holds(w, name)), None)
+        if written is not None:
+            label[i] = " ".join(written)
+    return list(dict.fromkeys(label))  # "Peru" and "Americas" are one "Peru Telecom Americas"
 
 
 def holds(written: list[str], name: list[str]) -> bool:

@@ -129,3 +129,23 @@ class NameTerms:
             (name for name, _, _ in near),
             key=lambda n: (OSA.distance(word, n), abs(len(n) - len(word)), -self.table[n][1]),
         )
+
+    def closest_split(self, first: str, second: str) -> str | None:
+        """The name two words typed apart are, each of them misspelt ("tic toc": TikTok):
+        the joined words against the names at one edit per word (`closest` allows the joined
+        word only one), and each word within an edit of its half of the name."""
+        joined = first + second
+        if min(len(first), len(second)) < 3 or not self._fuzzy_pool:
+            return None
+        near = process.extract(joined, self._fuzzy_pool, scorer=OSA.distance, score_cutoff=2)
+        halves = [
+            (name, distance)
+            for name, distance, _ in near
+            if any(
+                OSA.distance(first, name[:cut]) <= 1 and OSA.distance(second, name[cut:]) <= 1
+                for cut in range(len(first) - 1, len(first) + 2)
+            )
+        ]
+        if not halves:
+            return None
+        return min(halves, key=lambda h: (h[1], -self.table[h[0]][1]))[0]
