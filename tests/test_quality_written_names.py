@@ -4,14 +4,10 @@ Americas", though both name Peru and Americas. Fictional texts: behaviour, not q
 from __future__ import annotations
 
 import pytest
+from conftest import fictional_retriever
 
-from index.embed.model import model_id_for
 from index.search.retriever import Retriever
 from index.search.written import written_names
-from index.store.builder import build_index
-from index.store.reader import open_index
-
-MODEL_ID = model_id_for("all-MiniLM-L6-v2")
 
 ARTICLES = {
     "unicom-revoked.md": (
@@ -37,14 +33,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory, embedder) -> Retriever:
-    root = tmp_path_factory.mktemp("written-names")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, (title, published, body) in ARTICLES.items():
-        front = f'---\ntitle: "{title}"\npublished: {published}\npublisher: Test Wire\n---\n\n'
-        (corpus / name).write_text(front + body + "\n", encoding="utf-8")
-    build_index(corpus, root / "index", MODEL_ID, lambda: embedder)
-    return Retriever(open_index(root / "index", MODEL_ID), embedder)
+    return fictional_retriever(tmp_path_factory.mktemp("written-names"), ARTICLES, embedder)
 
 
 def test_the_passages_writing_the_whole_name_rank_first(retriever):
